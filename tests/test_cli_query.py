@@ -1,0 +1,108 @@
+"""`medkg query`: runs SPARQL on the packaged graph from any directory, in standard formats,
+and answers bad input with one sentence on stderr and the contract's exit code."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import rdflib
+
+MEDKG = [sys.executable, "-c", "from medkg.cli import main; main()"]
+SYMPTOMS = "SELECT ?s WHERE { medkg:sacral-fracture mkg:hasSymptom ?s } ORDER BY ?s"
+
+
+def medkg(*args: str, stdin: str | bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    return subprocess.run([*MEDKG, *args], input=data, capture_output=True, cwd=cwd, timeout=120)
+
+
+def test_table_output_from_another_directory(tmp_path: Path) -> None:
+    done = medkg("query", SYMPTOMS, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.decode()
+    assert "medkg:pelvic-pain" in out and "(4 rows)" in out
+
+
+def test_json_results_follow_the_sparql_json_format() -> None:
+    done = medkg("query", "--format", "json", SYMPTOMS)
+    body = json.loads(done.stdout)
+    assert body["head"]["vars"] == ["s"]
+    assert len(body["results"]["bindings"]) == 4
+    assert body["results"]["bindings"][0]["s"]["type"] == "uri"
+
+
+def test_csv_and_tsv() -> None:
+    rows = list(csv.reader(io.StringIO(medkg("query", "-f", "csv", SYMPTOMS).stdout.decode())))
+    assert rows[0] == ["s"] and len(rows) == 5
+    tsv = medkg("query", "-f", "tsv", SYMPTOMS).stdout.decode().splitlines()
+    assert tsv[0] == "?s" and tsv[1].startswith("<https://w3id.org/medkg/concept/")
+
+
+def test_construct_as_turtle_parses_with_rdflib() -> None:
+    done = medkg("query", "-f", "turtle", "CONSTRUCT { ?c skos:prefLabel ?l } WHERE { ?c skos:prefLabel ?l }")
+    graph = rdflib.Graph().parse(data=done.stdout.decode(), format="turtle")
+    assert len(graph) >= 60
+    assert b"@prefix skos:" in done.stdout
+
+
+def test_query_from_file_and_stdin(tmp_path: Path) -> None:
+    path = tmp_path / "q.rq"
+    path.write_text("ASK { medkg:sacroplasty mkg:similarTo medkg:vertebroplasty }", encoding="utf-8")
+    assert "true" in medkg("query", str(path)).stdout.decode()
+    assert "true" in medkg("query", "-", stdin=path.read_text()).stdout.decode()
+
+
+def test_query_other_files(tmp_path: Path) -> None:
+    data = tmp_path / "g.ttl"
+    data.write_text("<http://example.org/a> <http://example.org/b> 1 .\n", encoding="utf-8")
+    done = medkg("query", "--data", str(data), "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert done.returncode == 0 and "1" in done.stdout.decode().splitlines()[2]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("query", "SELECT * WHERE { ?s ?p }"), 1, "SPARQL syntax error at line 1, column"),
+        (("query", "SELECT * WHERE { ?s undeclared:p ?o }"), 1, "SPARQL syntax error"),
+        (("query", "--format", "turtle", "SELECT * WHERE { ?s ?p ?o }"), 1, "cannot be written as 'turtle'"),
+        (("query", "--format", "json", "CONSTRUCT WHERE { ?s ?p ?o }"), 1, "cannot be written as 'json'"),
+        (("query", "missing-file.rq"), 2, "cannot read the query file missing-file.rq"),
+        (("query", "--data", "no/such/dir", "ASK {}"), 2, "no such file or folder"),
+    ],
+)
+def test_bad_input_gets_one_sentence_and_an_exit_code(args: tuple[str, ...], code: int, message: str) -> None:
+    done = medkg(*args)
+    err = done.stderr.decode()
+    assert done.returncode == code, err
+    assert message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_hostile_and_oversized_queries_are_refused_cleanly() -> None:
+    binary = medkg("query", "-", stdin=b"\xff\xfe\x00garbage")
+    assert binary.returncode != 0 and "Traceback" not in binary.stderr.decode()
+    huge = 'ASK { FILTER(STRLEN("' + "x" * 2_000_000 + '") > 0) }'
+    done = medkg("query", "-", stdin=huge)
+    assert done.returncode == 0 and "true" in done.stdout.decode()  # large but valid: answered
+    deep = "ASK { " + "{ " * 5_000 + "}" * 5_000 + " }"
+    nested = medkg("query", "-", stdin=deep)
+    assert "Traceback" not in nested.stderr.decode()
+
+
+def test_unparseable_data_names_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('@prefix ex: <http://e/> .\nex:a ex:b "unterminated .\n', encoding="utf-8")
+    done = medkg("query", "--data", str(bad), "ASK {}")
+    assert done.returncode == 2
+    assert f"{bad}, line 2" in done.stderr.decode()
+
+
+def test_help_and_version() -> None:
+    assert "Run a SPARQL query" in medkg("query", "--help").stdout.decode()
+    assert medkg("--version").stdout.decode().startswith("medkg ")
