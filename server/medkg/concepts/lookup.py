@@ -1,0 +1,172 @@
+"""Everything about one concept, in one SPARQL query (one round trip, also to a remote store).
+
+The query is a UNION of parts, each row tagged with ``?part``; rows multiply where a fact has
+several sentences, and are folded back into one record here. Labels of related concepts, kinds
+and properties come from the index, which holds them all.
+"""
+
+from __future__ import annotations
+
+from medkg.concepts.index import ABBREVIATION, BROADER, LAY, SCOPES, ConceptIndex
+from medkg.concepts.models import (
+    Code,
+    Concept,
+    Correction,
+    Definition,
+    Provenance,
+    Ref,
+    Relation,
+    Sentence,
+    Synonym,
+)
+from medkg.concepts.sparql import QueryFunction, Row, iri, prologue, select, values
+
+_MATCHES = [f"http://www.w3.org/2004/02/skos/core#{p}Match" for p in ("exact", "close", "broad", "narrow", "related")]
+_ORDER = {f"skos:{p}Match": i for i, p in enumerate(("exact", "close", "narrow", "broad", "related"))}
+_PROVENANCE = """OPTIONAL {{ ?ax owl:annotatedSource {s} ; owl:annotatedProperty ?p ; owl:annotatedTarget {o} .
+        OPTIONAL {{ ?ax dcterms:source ?src }}
+        OPTIONAL {{ ?ax prov:wasDerivedFrom ?sent . ?sent prov:value ?text .
+                    OPTIONAL {{ ?sent mkg:sentenceNumber ?num }} }} }}"""
+
+
+def lookup_query(concept: str, base: str) -> str:
+    x = iri(concept)
+    return prologue(base) + f"""SELECT ?part ?p ?o ?olabel ?src ?sent ?text ?num ?just ?extra ?extra2 WHERE {{
+  {{ BIND("def" AS ?part) {x} skos:definition ?o . OPTIONAL {{ {x} mkg:definitionSource ?src }} }}
+  UNION {{ BIND("syn" AS ?part) {values("p", list(SCOPES))} {x} ?p ?o .
+    OPTIONAL {{ ?tx owl:annotatedSource {x} ; owl:annotatedProperty ?p ; owl:annotatedTarget ?o ;
+                oboInOwl:hasSynonymType ?extra }}
+    {_PROVENANCE.format(s=x, o="?o")} }}
+  UNION {{ BIND("code" AS ?part) {values("p", _MATCHES)} {x} ?p ?o .
+    OPTIONAL {{ ?o rdfs:label ?olabel }} OPTIONAL {{ ?o skos:notation ?extra }}
+    OPTIONAL {{ ?o skos:inScheme ?extra2 }}
+    OPTIONAL {{ ?jx owl:annotatedSource {x} ; owl:annotatedProperty ?p ; owl:annotatedTarget ?o ;
+                sssom:mapping_justification ?just }} }}
+  UNION {{ BIND("out" AS ?part) {x} ?p ?o . ?o skos:prefLabel [] . FILTER(?p != skos:broader)
+    {_PROVENANCE.format(s=x, o="?o")} }}
+  UNION {{ BIND("in" AS ?part) ?o ?p {x} . ?o skos:prefLabel [] . FILTER(?p != skos:broader)
+    {_PROVENANCE.format(s="?o", o=x)} }}
+  UNION {{ BIND("note" AS ?part) {x} skos:editorialNote ?o }}
+  UNION {{ BIND("corr" AS ?part) ?o mkg:aboutConcept {x} .
+    OPTIONAL {{ ?o rdfs:label ?olabel }} OPTIONAL {{ ?o mkg:correctedStatement ?extra }} }}
+}}"""
+
+
+def source_labels_query(base: str) -> str:
+    return prologue(base) + """SELECT ?s ?label WHERE {
+  { ?s a mkg:SourceDocument ; dcterms:title ?label } UNION { ?s foaf:name ?label } }"""
+
+
+class _Provenance:
+    """Sources and their sentences of one fact, in first-seen order, without repeats."""
+
+    def __init__(self) -> None:
+        self.by_source: dict[str | None, dict[str, Sentence]] = {}
+
+    def add(self, row: Row, index: ConceptIndex, sources: dict[str, str]) -> None:
+        src = row["src"].value if "src" in row else None
+        if src is None and "sent" not in row:
+            return
+        sentences = self.by_source.setdefault(src, {})
+        if "sent" in row and row["sent"].value not in sentences:
+            sent = row["sent"].value
+            number = int(row["num"].value) if "num" in row and row["num"].value.isdigit() else None
+            sentences[sent] = Sentence(iri=sent, curie=index.curie(sent), text=row["text"].value, number=number)
+
+    def build(self, index: ConceptIndex, sources: dict[str, str]) -> list[Provenance]:
+        return [
+            Provenance(source=_ref(src, index, sources) if src else None,
+                       sentences=sorted(sents.values(), key=lambda s: (s.number or 0, s.iri)))
+            for src, sents in self.by_source.items()
+        ]
+
+
+def _ref(resource: str, index: ConceptIndex, sources: dict[str, str]) -> Ref:
+    return Ref(iri=resource, curie=index.curie(resource), label=sources.get(resource))
+
+
+def build_concept(concept: str, rows: list[Row], index: ConceptIndex, sources: dict[str, str]) -> Concept:
+    """The record of a concept from the rows of ``lookup_query``."""
+    ref = index.concepts[concept]
+    definition: Definition | None = None
+    synonyms: dict[tuple[str, str], tuple[str | None, _Provenance]] = {}
+    codes: dict[tuple[str, str], dict[str, str | None]] = {}
+    relations: dict[tuple[str, str, str], _Provenance] = {}
+    notes: list[str] = []
+    corrections: dict[str, Correction] = {}
+    for row in rows:
+        part, o = row["part"].value, row["o"].value
+        if part == "def" and definition is None:
+            src = row["src"].value if "src" in row else None
+            definition = Definition(text=o, source=_ref(src, index, sources) if src else None)
+        elif part == "syn":
+            key = (SCOPES[row["p"].value], o)
+            _, prov = synonyms.setdefault(key, (None, _Provenance()))
+            if "extra" in row:
+                synonyms[key] = (row["extra"].value, prov)
+            prov.add(row, index, sources)
+        elif part == "code":
+            fields = codes.setdefault((row["p"].value, o), {})
+            for name, var in (("label", "olabel"), ("notation", "extra"), ("scheme", "extra2"), ("just", "just")):
+                if var in row and not fields.get(name):
+                    fields[name] = row[var].value
+        elif part in ("out", "in") and o in index.concepts:
+            direction = "outgoing" if part == "out" else "incoming"
+            relations.setdefault((row["p"].value, direction, o), _Provenance()).add(row, index, sources)
+        elif part == "note" and o not in notes:
+            notes.append(o)
+        elif part == "corr" and o not in corrections:
+            corrections[o] = Correction(
+                iri=o, curie=index.curie(o), label=row["olabel"].value if "olabel" in row else None,
+                corrected_statement=row["extra"].value if "extra" in row else None)
+    return Concept(
+        iri=ref.iri, curie=ref.curie, label=ref.label, kind=ref.kind, kind_label=ref.kind_label,
+        definition=definition,
+        synonyms=sorted(
+            (_synonym(scope, text, kind, prov, index, sources) for (scope, text), (kind, prov) in synonyms.items()),
+            key=lambda s: (s.scope != "exact", s.scope, s.text.casefold())),
+        broader=[index.concepts[i] for i in index.up[BROADER].get(concept, [])],
+        narrower=[index.concepts[i] for i in index.down[BROADER].get(concept, [])],
+        codes=sorted((_code(p, o, f, index, sources) for (p, o), f in codes.items()),
+                     key=lambda c: (_ORDER.get(c.predicate, len(_ORDER)), c.iri)),
+        relations=sorted(
+            (_relation(p, d, o, prov, index, sources) for (p, d, o), prov in relations.items()),
+            key=lambda r: (r.direction != "outgoing", r.property, r.concept.label.casefold())),
+        notes=notes,
+        corrections=list(corrections.values()),
+    )
+
+
+def _synonym(scope: str, text: str, kind: str | None, prov: _Provenance, index: ConceptIndex,
+             sources: dict[str, str]) -> Synonym:
+    return Synonym(text=text, scope=scope, synonym_type=index.curie(kind) if kind else None,  # type: ignore[arg-type]
+                   lay=kind == LAY, abbreviation=kind == ABBREVIATION, provenance=prov.build(index, sources))
+
+
+def _code(predicate: str, code: str, fields: dict[str, str | None], index: ConceptIndex,
+          sources: dict[str, str]) -> Code:
+    scheme = fields.get("scheme")
+    just = fields.get("just")
+    return Code(iri=code, curie=index.curie(code), notation=fields.get("notation"), label=fields.get("label"),
+                scheme=_ref(scheme, index, sources) if scheme else None,
+                predicate=index.curie(predicate) or predicate, justification=index.curie(just) if just else None)
+
+
+def _relation(prop: str, direction: str, other: str, prov: _Provenance, index: ConceptIndex,
+              sources: dict[str, str]) -> Relation:
+    return Relation(property=index.curie(prop) or prop, property_iri=prop, property_label=index.labels.get(prop),
+                    direction=direction, concept=index.concepts[other],  # type: ignore[arg-type]
+                    provenance=prov.build(index, sources))
+
+
+def lookup(run: QueryFunction, index: ConceptIndex, sources: dict[str, str], concept: str) -> Concept:
+    """The record of a concept known to the index."""
+    return build_concept(concept, select(run, lookup_query(concept, index.base)), index, sources)
+
+
+def load_source_labels(run: QueryFunction, base: str) -> dict[str, str]:
+    """Titles of source documents and names of organisations, for showing provenance."""
+    labels: dict[str, str] = {}
+    for row in select(run, source_labels_query(base)):
+        labels.setdefault(row["s"].value, row["label"].value)
+    return labels

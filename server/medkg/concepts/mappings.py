@@ -1,0 +1,145 @@
+"""From an ICD-10-CM or HPO code to the concept it means; all mappings as an SSSOM table.
+
+A code is checked against the syntax Bioregistry publishes for its prefix, then looked up; when
+the graph maps no concept to it, its ancestors are tried, nearest first. ICD-10-CM codes carry
+their ancestors in their spelling (S32.10XA -> S32.10X -> S32.10 -> S32.1 -> S32); for any code,
+parents the graph itself holds (rdfs:subClassOf or skos:broader between codes) are followed too,
+so loading the HPO hierarchy into the store makes HPO codes walk up the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from medkg.concepts.index import ConceptIndex
+from medkg.concepts.models import Code, CodeMappingResult, CodeMatch
+from medkg.concepts.search import InvalidQuery
+from medkg.concepts.sparql import QueryFunction, prologue, select, values
+from medkg.namespaces import converter
+
+SYSTEMS = {"ICD10CM": "icd10cm", "HP": "hp"}  # our prefix -> Bioregistry prefix
+MATCHES = [f"http://www.w3.org/2004/02/skos/core#{p}Match" for p in ("exact", "close", "narrow", "broad", "related")]
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+MAX_LEVELS = 30
+
+
+@cache
+def code_pattern(system: str) -> re.Pattern[str]:
+    """The regular expression Bioregistry gives for the local identifiers of a prefix."""
+    import bioregistry  # slow to import (its registry is large): only when a code is first mapped
+
+    pattern = bioregistry.get_pattern(SYSTEMS[system])
+    if not pattern:
+        raise RuntimeError(f"Bioregistry has no pattern for {SYSTEMS[system]}")
+    return re.compile(pattern)
+
+
+_CURIE = re.compile(r"^(ICD10CM|HP)[:_](.+)$", re.IGNORECASE)
+
+
+def _canonical(system: str) -> str | None:
+    return next((s for s in SYSTEMS if s.casefold() == system.strip().casefold()), None)
+
+
+def parse_code(text: str, system: str | None, base: str) -> tuple[str, str]:
+    """(system, local identifier) of a code given as a CURIE, an IRI or a bare code plus ``system``."""
+    raw = text.strip()
+    if not raw or len(raw) > 200:
+        raise InvalidQuery("give a code of 1 to 200 characters, e.g. ICD10CM:S32.10XA or HP:0003419")
+    local: str | None = None
+    if "://" in raw:
+        parsed = converter(base).parse_uri(raw)
+        prefix, local = (parsed[0], parsed[1]) if parsed else (None, None)
+        system = prefix if prefix in SYSTEMS else None
+    elif (match := _CURIE.match(raw)) is not None:
+        system, local = _canonical(match.group(1)), match.group(2)
+    elif ":" not in raw:
+        # A bare code: the caller's system, else the one its shape says (HPO ids are 7 digits).
+        local = raw
+        system = _canonical(system) if system else ("HP" if raw.isdigit() else "ICD10CM")
+    if system not in SYSTEMS or not local:
+        raise InvalidQuery(f"{raw[:80]!r} is not an ICD-10-CM or HPO code; write ICD10CM:S32.10XA or HP:0003419"
+                           " (or give system=ICD10CM|HP with a bare code)")
+    local = local.strip().upper() if system == "ICD10CM" else local.strip()
+    if system == "ICD10CM" and "." not in local and len(local) > 3 and "-" not in local:
+        local = local[:3] + "." + local[3:]  # claims data often drop the dot: S3210XA
+    if not code_pattern(system).fullmatch(local):
+        raise InvalidQuery(f"{local[:80]!r} is not a valid {system} code (Bioregistry pattern "
+                           f"{code_pattern(system).pattern})")
+    return system, local
+
+
+def icd_parents(code: str) -> list[str]:
+    """The ancestors an ICD-10-CM code spells out, nearest first: S32.10XA -> [S32.10X, S32.10, S32.1, S32]."""
+    parents = []
+    current = code
+    while len(current) > 3:
+        current = current[:-1].rstrip(".")
+        parents.append(current)
+    return parents
+
+
+def _graph_parents(run: QueryFunction, codes: list[str], base: str) -> list[str]:
+    rows = select(run, prologue(base) + f"""SELECT DISTINCT ?parent WHERE {{ {values("code", codes)}
+        ?code rdfs:subClassOf|skos:broader ?parent . FILTER(isIRI(?parent)) }}""")
+    return [row["parent"].value for row in rows]
+
+
+def _compose(predicate: str, steps: int) -> str:
+    # The input is narrower than the matched code: concept exact/narrower-than-code -> input narrower.
+    if steps == 0:
+        return predicate
+    return _SKOS + ("narrowMatch" if predicate in (_SKOS + "exactMatch", _SKOS + "narrowMatch") else "relatedMatch")
+
+
+def map_code(run: QueryFunction, index: ConceptIndex, text: str, system: str | None = None) -> CodeMappingResult:
+    """The best concept for a code, walking up its ancestors until one is mapped."""
+    system, local = parse_code(text, system, index.base)
+    conv = converter(index.base)
+    start = conv.expand(f"{system}:{local}")
+    assert start is not None
+    levels: list[list[str]] = [[start]]
+    if system == "ICD10CM":
+        levels += [[conv.expand(f"ICD10CM:{p}") or ""] for p in icd_parents(local)]
+    tried: list[str] = []
+    matches: list[CodeMatch] = []
+    step = 0
+    while step < len(levels) and step < MAX_LEVELS and not matches:
+        codes = [c for c in levels[step] if c and c not in tried]
+        tried += codes
+        if codes:
+            matches = _matches_for(run, index, codes, step)
+            parents = [p for p in _graph_parents(run, codes, index.base) if p not in tried]
+            if parents:
+                if step + 1 < len(levels):
+                    levels[step + 1] += parents
+                else:
+                    levels.append(parents)
+        step += 1
+    rank = {p: i for i, p in enumerate(MATCHES)}
+    matches.sort(key=lambda m: (rank.get(conv.expand(m.predicate) or "", 9), m.concept.label.casefold()))
+    return CodeMappingResult(input=text, code=f"{system}:{local}", system=system,  # type: ignore[arg-type]
+                             tried=[conv.compress(c) or c for c in tried],
+                             best=matches[0] if matches else None, alternatives=matches[1:])
+
+
+def _matches_for(run: QueryFunction, index: ConceptIndex, codes: list[str], steps: int) -> list[CodeMatch]:
+    rows = select(run, prologue(index.base) + f"""SELECT ?c ?p ?code ?label ?notation ?just WHERE {{
+        {values("code", codes)} {values("p", MATCHES)} ?c ?p ?code .
+        OPTIONAL {{ ?code rdfs:label ?label }} OPTIONAL {{ ?code skos:notation ?notation }}
+        OPTIONAL {{ ?ax owl:annotatedSource ?c ; owl:annotatedProperty ?p ; owl:annotatedTarget ?code ;
+                    sssom:mapping_justification ?just }} }}""")
+    found: dict[tuple[str, str], CodeMatch] = {}
+    for row in rows:
+        concept, predicate, code = row["c"].value, row["p"].value, row["code"].value
+        if concept not in index.concepts or (concept, code) in found:
+            continue
+        found[(concept, code)] = CodeMatch(
+            concept=index.concepts[concept],
+            code=Code(iri=code, curie=index.curie(code), notation=row["notation"].value if "notation" in row else None,
+                      label=row["label"].value if "label" in row else None, predicate=index.curie(predicate) or predicate,
+                      justification=index.curie(row["just"].value) if "just" in row else None),
+            predicate=index.curie(_compose(predicate, steps)) or predicate, steps=steps)
+    return list(found.values())
+

@@ -1,0 +1,219 @@
+"""The answers of the concept API: the same typed objects for Python callers and JSON clients.
+
+Field names are part of the API contract: add fields, never rename or remove them. IRIs are
+given in full (``iri``) and as a CURIE (``curie``) when a known prefix fits.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Scope = Literal["label", "exact", "related", "broad", "narrow"]
+Direction = Literal["outgoing", "incoming"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Ref(_Model):
+    """Any resource by IRI, with its CURIE and label when known."""
+
+    iri: str
+    curie: str | None = None
+    label: str | None = None
+
+
+class ConceptRef(_Model):
+    """A concept, briefly: enough to show a link."""
+
+    iri: str
+    curie: str | None = None
+    label: str
+    kind: str = Field(description="CURIE of the concept's kind, e.g. mkg:Fracture")
+    kind_label: str | None = None
+
+
+class Sentence(_Model):
+    """A quoted source sentence that supports a fact."""
+
+    iri: str
+    curie: str | None = None
+    text: str
+    number: int | None = Field(default=None, description="Position among the quoted sentences of its source")
+
+
+class Provenance(_Model):
+    """Where one fact (a relation, a synonym) comes from: the source and the sentences quoted."""
+
+    source: Ref | None = None
+    sentences: list[Sentence] = []
+
+
+class Synonym(_Model):
+    text: str
+    scope: Scope = Field(description="exact, related, broad or narrow (oboInOwl synonym scope)")
+    synonym_type: str | None = Field(default=None, description="CURIE of the synonym type, e.g. OMO:0003003")
+    lay: bool = Field(False, description="A layperson's term (OMO:0003003)")
+    abbreviation: bool = Field(False, description="An abbreviation (OMO:0003000)")
+    provenance: list[Provenance] = []
+
+
+class Definition(_Model):
+    text: str
+    source: Ref | None = None
+
+
+class Code(_Model):
+    """A code of a standard vocabulary (ICD-10-CM, HPO) mapped to the concept."""
+
+    iri: str
+    curie: str | None = None
+    notation: str | None = None
+    label: str | None = None
+    scheme: Ref | None = None
+    predicate: str = Field(description="SKOS mapping property from the concept to the code")
+    justification: str | None = Field(default=None, description="SSSOM mapping justification (CURIE)")
+
+
+class Relation(_Model):
+    """One relation of the concept to another, in either direction, with its provenance."""
+
+    property: str = Field(description="CURIE of the property, e.g. mkg:hasSymptom")
+    property_iri: str
+    property_label: str | None = None
+    direction: Direction = Field(description="outgoing: concept -> other; incoming: other -> concept")
+    concept: ConceptRef
+    provenance: list[Provenance] = []
+
+
+class Correction(_Model):
+    """An editorial record where a source is loose or wrong about this concept."""
+
+    iri: str
+    curie: str | None = None
+    label: str | None = None
+    corrected_statement: str | None = None
+
+
+class Concept(_Model):
+    """Everything the graph says about one concept."""
+
+    iri: str
+    curie: str | None = None
+    label: str
+    kind: str
+    kind_label: str | None = None
+    definition: Definition | None = None
+    synonyms: list[Synonym] = []
+    broader: list[ConceptRef] = []
+    narrower: list[ConceptRef] = []
+    codes: list[Code] = []
+    relations: list[Relation] = []
+    notes: list[str] = Field(default=[], description="Editorial notes (skos:editorialNote)")
+    corrections: list[Correction] = []
+
+
+class SearchHit(_Model):
+    concept: ConceptRef
+    matched_text: str = Field(description="The label or synonym that matched")
+    matched_scope: Scope = Field(description="label (preferred label) or the synonym's scope")
+    synonym_type: str | None = Field(default=None, description="CURIE of the matched synonym's type")
+    lay: bool = False
+    abbreviation: bool = False
+    match_type: Literal["exact", "prefix", "word_prefix", "substring"] = Field(
+        description="exact > prefix (the text starts with the query) > word_prefix > substring")
+
+
+class SearchResults(_Model):
+    query: str
+    total: int = Field(description="Number of concepts matching, over all pages")
+    limit: int
+    offset: int
+    hits: list[SearchHit]
+
+
+class BatchItem(_Model):
+    input: str
+    found: bool
+    concept: Concept | None = None
+    error: str | None = Field(default=None, description="Why the input was not found, when it was not")
+
+
+class BatchResults(_Model):
+    total: int
+    found: int
+    missing: int
+    items: list[BatchItem]
+
+
+class HierarchyItem(_Model):
+    concept: ConceptRef
+    depth: int = Field(description="Steps from the concept (1 = direct parent or child)")
+
+
+class HierarchyResults(_Model):
+    concept: ConceptRef
+    direction: Literal["ancestors", "descendants"]
+    relation: str = Field(description="CURIE of the hierarchy property followed")
+    max_depth: int | None
+    total: int
+    limit: int
+    offset: int
+    items: list[HierarchyItem]
+
+
+class Neighbour(_Model):
+    property: str
+    property_iri: str
+    property_label: str | None = None
+    direction: Direction
+    concept: ConceptRef
+
+
+class NeighbourResults(_Model):
+    concept: ConceptRef
+    total: int
+    limit: int
+    offset: int
+    items: list[Neighbour]
+
+
+class AnnotationMatch(_Model):
+    concept: ConceptRef
+    matched_text: str
+    matched_scope: Scope
+    synonym_type: str | None = None
+    lay: bool = False
+    abbreviation: bool = False
+
+
+class Mention(_Model):
+    start: int = Field(description="Offset of the first character (Python str index, code points)")
+    end: int = Field(description="Offset after the last character")
+    text: str
+    matches: list[AnnotationMatch] = Field(description="Concepts named here, best first")
+
+
+class AnnotationResults(_Model):
+    text_length: int
+    total: int
+    mentions: list[Mention]
+
+
+class CodeMatch(_Model):
+    concept: ConceptRef
+    code: Code = Field(description="The code in the graph that matched (the input or an ancestor)")
+    predicate: str = Field(description="SKOS mapping property from the concept to the input code")
+    steps: int = Field(description="0 when the input code itself is mapped, else levels walked up")
+
+
+class CodeMappingResult(_Model):
+    input: str
+    code: str = Field(description="The input as a normalised CURIE, e.g. ICD10CM:S32.10XA")
+    system: Literal["ICD10CM", "HP"]
+    tried: list[str] = Field(description="Codes looked for, from the input up to the top")
+    best: CodeMatch | None
+    alternatives: list[CodeMatch] = []

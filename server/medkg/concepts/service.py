@@ -1,0 +1,209 @@
+"""ConceptService: every concept operation, for Python callers and the HTTP API alike.
+
+It talks to the store only through a SPARQL query function (``medkg.concepts.sparql``), keeps a
+snapshot of in-memory indexes built from SPARQL, and caches concept records per snapshot.
+``refresh()`` rebuilds the snapshot after the graph changes and swaps it in whole.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pyoxigraph as ox
+
+from medkg.concepts import annotate as _annotate
+from medkg.concepts import describe as _describe
+from medkg.concepts import hierarchy as _hierarchy
+from medkg.concepts import mappings as _mappings
+from medkg.concepts import search as _search
+from medkg.concepts import sssom as _sssom
+from medkg.concepts.identifiers import NotFound, to_iri
+from medkg.concepts.index import ConceptIndex, build_index
+from medkg.concepts.lookup import load_source_labels, lookup
+from medkg.concepts.models import (
+    AnnotationResults,
+    BatchItem,
+    BatchResults,
+    CodeMappingResult,
+    Concept,
+    ConceptRef,
+    HierarchyResults,
+    NeighbourResults,
+    SearchResults,
+)
+from medkg.concepts.search import InvalidQuery
+from medkg.concepts.sparql import QueryFunction, Triple, store_client
+from medkg.concepts.text import search_key
+from medkg.namespaces import DEFAULT_BASE
+
+MAX_LIMIT = 1000
+MAX_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    index: ConceptIndex
+    sources: dict[str, str]
+    record: Callable[[str], Concept]
+    record_json: Callable[[str], bytes]
+
+
+def check_page(limit: int, offset: int) -> None:
+    """Raises InvalidQuery for a page the API does not serve."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidQuery(f"limit must be between 1 and {MAX_LIMIT}")
+    if offset < 0:
+        raise InvalidQuery("offset must be 0 or more")
+
+
+class ConceptService:
+    """The concept operations over one graph. Thread-safe for readers."""
+
+    def __init__(self, run: QueryFunction, base: str = DEFAULT_BASE, cache_size: int = 4096) -> None:
+        self.run = run
+        self.base = base
+        self.cache_size = cache_size
+        self._snapshot = self._build()
+
+    @classmethod
+    def from_store(cls, store: ox.Store, base: str = DEFAULT_BASE, cache_size: int = 4096) -> ConceptService:
+        """A service over an embedded pyoxigraph store."""
+        return cls(store_client(store), base, cache_size)
+
+    def _build(self) -> _Snapshot:
+        index = build_index(self.run, self.base)
+        sources = load_source_labels(self.run, self.base)
+
+        def record(concept: str) -> Concept:
+            return lookup(self.run, index, sources, concept)
+
+        # Records stay valid until refresh(), which makes a new snapshot with new caches.
+        cached = lru_cache(maxsize=self.cache_size)(record) if self.cache_size else record
+
+        def record_json(concept: str) -> bytes:
+            return cached(concept).model_dump_json().encode()
+
+        as_json = lru_cache(maxsize=self.cache_size)(record_json) if self.cache_size else record_json
+        return _Snapshot(index, sources, cached, as_json)
+
+    def refresh(self) -> None:
+        """Rebuilds the indexes and drops cached records: call after the graph changed."""
+        self._snapshot = self._build()
+
+    @property
+    def index(self) -> ConceptIndex:
+        return self._snapshot.index
+
+    # --- Identifiers ----------------------------------------------------------------------------
+
+    def resolve(self, identifier: str) -> str:
+        """The IRI of a concept named by IRI, CURIE or bare name; NotFound (with suggestions) if none."""
+        concept = to_iri(identifier, self.base)
+        if concept not in self.index.concepts:
+            raise NotFound(f"no concept {identifier.strip()[:200]!r} in the graph", identifier,
+                           self.suggestions(identifier))
+        return concept
+
+    def suggestions(self, identifier: str, limit: int = 5) -> list[ConceptRef]:
+        """Concepts a caller may have meant by an unknown identifier (by name, then by spelling)."""
+        local = re.split(r"[/#:]", identifier.strip())[-1][:200]
+        words = search_key(local.replace("-", " ").replace("_", " "))
+        if not words:
+            return []
+        index = self.index
+        hits = _search.search(index, words, limit=limit).hits
+        found = [hit.concept for hit in hits]
+        if len(found) < limit:
+            for key in difflib.get_close_matches(words, index.keys, n=limit, cutoff=0.6):
+                for entry in index.by_key[key]:
+                    ref = index.concepts[entry.iri]
+                    if ref not in found:
+                        found.append(ref)
+        return found[:limit]
+
+    # --- Operations -----------------------------------------------------------------------------
+
+    def lookup(self, identifier: str) -> Concept:
+        """Everything about a concept: kind, label, synonyms, definition, codes, relations, provenance."""
+        return self._snapshot.record(self.resolve(identifier))
+
+    def lookup_json(self, identifier: str) -> bytes:
+        """``lookup`` as JSON bytes (cached too: the API's hot path)."""
+        return self._snapshot.record_json(self.resolve(identifier))
+
+    def lookup_many(self, identifiers: list[str]) -> BatchResults:
+        """Many lookups, in input order; unknown or malformed identifiers are marked, not dropped."""
+        if len(identifiers) > MAX_BATCH:
+            raise InvalidQuery(f"{len(identifiers)} identifiers given; at most {MAX_BATCH} per batch")
+        items = []
+        for identifier in identifiers:
+            try:
+                items.append(BatchItem(input=identifier, found=True, concept=self.lookup(identifier)))
+            except (NotFound, ValueError) as error:
+                items.append(BatchItem(input=identifier, found=False, error=str(error)))
+        found = sum(item.found for item in items)
+        return BatchResults(total=len(items), found=found, missing=len(items) - found, items=items)
+
+    def search(self, query: str, *, kinds: list[str] | None = None, limit: int = 10,
+               offset: int = 0) -> SearchResults:
+        """Concepts by label, synonym or lay term: exact > prefix > word prefix > substring."""
+        check_page(limit, offset)
+        return _search.search(self.index, query, kinds=kinds, limit=limit, offset=offset)
+
+    def annotate(self, text: str, *, kinds: list[str] | None = None, overlapping: bool = False) -> AnnotationResults:
+        """The concepts a free text mentions, with character spans."""
+        return _annotate.annotate(self.index, text, kinds=kinds, overlapping=overlapping)
+
+    def ancestors(self, identifier: str, *, relation: str | None = None, max_depth: int | None = None,
+                  kinds: list[str] | None = None, limit: int = 50, offset: int = 0) -> HierarchyResults:
+        """Broader concepts (or wholes, with relation=partOf), nearest first."""
+        return self._walk(identifier, True, relation, max_depth, kinds, limit, offset)
+
+    def descendants(self, identifier: str, *, relation: str | None = None, max_depth: int | None = None,
+                    kinds: list[str] | None = None, limit: int = 50, offset: int = 0) -> HierarchyResults:
+        """Narrower concepts (or parts, with relation=partOf), nearest first."""
+        return self._walk(identifier, False, relation, max_depth, kinds, limit, offset)
+
+    def _walk(self, identifier: str, up: bool, relation: str | None, max_depth: int | None,
+              kinds: list[str] | None, limit: int, offset: int) -> HierarchyResults:
+        check_page(limit, offset)
+        index = self.index
+        prop = _hierarchy.hierarchy_relation(index, relation)
+        return _hierarchy.walk(index, self.resolve(identifier), ancestors=up, relation=prop,
+                               max_depth=max_depth, kinds=kinds, limit=limit, offset=offset)
+
+    def neighbours(self, identifier: str, *, relation: str | None = None, direction: str = "both",
+                   kinds: list[str] | None = None, limit: int = 50, offset: int = 0) -> NeighbourResults:
+        """Concepts linked to this one, by any relation or one, in either direction."""
+        check_page(limit, offset)
+        return _hierarchy.neighbours(self.run, self.index, self.resolve(identifier), relation=relation,
+                                     direction=direction, kinds=kinds, limit=limit, offset=offset)
+
+    def map_code(self, code: str, system: str | None = None) -> CodeMappingResult:
+        """The best concept for an ICD-10-CM or HPO code, walking up to broader codes when needed."""
+        return _mappings.map_code(self.run, self.index, code, system)
+
+    def sssom(self) -> str:
+        """All mappings as an SSSOM/TSV document."""
+        return _sssom.sssom_tsv(self.run, self.index)
+
+    # --- Any resource, for Linked Data pages ----------------------------------------------------
+
+    def describe(self, resource: str) -> _describe.Resource | None:
+        return _describe.describe(self.run, resource, self.base)
+
+    def resource_triples(self, resource: str) -> list[Triple]:
+        return _describe.resource_triples(self.run, resource, self.base)
+
+    def kind_counts(self) -> list[tuple[str, str, int]]:
+        """(kind CURIE, label, number of concepts) for each kind in use."""
+        counts: dict[str, int] = {}
+        for kind in self.index.kind_of.values():
+            counts[kind] = counts.get(kind, 0) + 1
+        index = self.index
+        return sorted(((index.curie(k) or k, index.labels.get(k, k), n) for k, n in counts.items()),
+                      key=lambda item: item[1])

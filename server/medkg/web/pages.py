@@ -1,0 +1,180 @@
+"""Linked Data pages: a GET on the path of any IRI the project mints answers with that resource.
+
+The path is the IRI less the base: with the default base, https://w3id.org/medkg/concept/sacrum is
+served at /concept/sacrum. Browsers get an HTML page (server-rendered, every value escaped by
+Jinja2's autoescape); programs get Turtle, JSON-LD, N-Triples or RDF/XML by content negotiation, or
+with ?format=turtle|jsonld|ntriples|rdfxml; anything else is a 406. Also here: the home page (/),
+the search page (/search) and the query page (/query), which runs SPARQL against /sparql.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from medkg.concepts import ConceptService, InvalidQuery
+from medkg.concepts.sparql import is_iri
+from medkg.formats import parse_accept
+from medkg.namespaces import CONCEPT, GRAPH, ONTOLOGY, SOURCE, converter
+
+DISCLAIMER = ("This graph informs; it is not medical advice. It does not replace the advice of a "
+              "physician, and nothing in it is a recommendation for a specific treatment.")
+# (name for ?format=, media type, engine format); HTML first: the default for browsers and */*.
+OFFERS: tuple[tuple[str, str, ox.RdfFormat | None], ...] = (
+    ("html", "text/html", None),
+    ("turtle", "text/turtle", ox.RdfFormat.TURTLE),
+    ("jsonld", "application/ld+json", ox.RdfFormat.JSON_LD),
+    ("ntriples", "application/n-triples", ox.RdfFormat.N_TRIPLES),
+    ("rdfxml", "application/rdf+xml", ox.RdfFormat.RDF_XML),
+)
+EXAMPLE_QUERY = """# Symptoms of a sacral fracture, with the sentence each is taken from
+SELECT ?symptom ?label ?sentence WHERE {
+  medkg:sacral-fracture mkg:hasSymptom ?symptom .
+  ?symptom skos:prefLabel ?label .
+  OPTIONAL {
+    ?axiom owl:annotatedSource medkg:sacral-fracture ; owl:annotatedProperty mkg:hasSymptom ;
+           owl:annotatedTarget ?symptom ; prov:wasDerivedFrom/prov:value ?sentence .
+  }
+}"""
+
+
+def choose(accept: str | None, forced: str | None = None) -> tuple[str, str, ox.RdfFormat | None] | None:
+    """The offer for an Accept header (or a ?format= name); None when nothing offered is acceptable."""
+    if forced:
+        return next((o for o in OFFERS if o[0] == forced), None)
+    if not accept or not accept.strip():
+        return OFFERS[0]
+    best: tuple[float, int, int, int] | None = None
+    chosen = None
+    ranges = parse_accept(accept)
+    for rank, offer in enumerate(OFFERS):
+        media = offer[1]
+        for pattern, q, position in ranges:
+            specificity = 3 if pattern == media else 2 if pattern == media.split("/")[0] + "/*" else 1 if pattern == "*/*" else 0
+            if specificity and q > 0:
+                key = (q, specificity, -position, -rank)
+                if best is None or key > best:
+                    best, chosen = key, offer
+    return chosen
+
+
+class Pages:
+    """Renders the pages of one service."""
+
+    def __init__(self, service: ConceptService) -> None:
+        self.service = service
+        self.env = Environment(loader=PackageLoader("medkg", "templates"),
+                               autoescape=select_autoescape(["html"], default=True),
+                               trim_blocks=True, lstrip_blocks=True)
+        dataset = service.describe(service.base)
+        values = {p.value.rsplit("/", 1)[-1]: o.value for p, o in (dataset.statements if dataset else [])}
+        self.title = values.get("title", "medkg: a medical knowledge graph")
+        self.description = values.get("description", "")
+        self.disclaimer = values.get("rights", DISCLAIMER)
+
+    def href(self, request: Request, iri: str) -> str | None:
+        """A link for an IRI: a local path for what we mint, the IRI itself for other web IRIs.
+
+        Anything but http(s) gets no link, so a hostile IRI (javascript:...) never becomes one.
+        """
+        root = str(request.scope.get("root_path", ""))
+        base = self.service.base
+        if iri.startswith(base):
+            return root + "/" + iri[len(base):]
+        return iri if iri.startswith(("http://", "https://")) and is_iri(iri) else None
+
+    def render(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        html = self.env.get_template(template).render(
+            root=root, href=lambda iri: self.href(request, iri), disclaimer=self.disclaimer,
+            expand=lambda curie: converter(self.service.base).expand(curie) or curie, **context)
+        return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
+
+    def resource(self, request: Request, local: str) -> Response:
+        """The page or the RDF of the resource at base + ``local``."""
+        service = self.service
+        offer = choose(request.headers.get("accept"), request.query_params.get("format"))
+        if offer is None:
+            return PlainTextResponse(
+                "406 Not Acceptable: this resource is available as " + ", ".join(o[1] for o in OFFERS) + "\n",
+                status_code=406, headers={"Vary": "Accept"})
+        target = service.base + local
+        if not is_iri(target):
+            return self._missing(request, offer, target, local)
+        if offer[2] is not None:
+            triples = service.resource_triples(target)
+            if not triples:
+                return self._missing(request, offer, target, local)
+            from medkg.concepts.describe import serialize_triples
+
+            return Response(serialize_triples(triples, offer[2], service.base), media_type=offer[1],
+                            headers={"Vary": "Accept"})
+        if target in service.index.concepts:
+            concept = service.lookup(target)
+            return self.render(request, "concept.html", c=concept,
+                               kind_iri=service.index.kind_of[target])
+        described = service.describe(target)
+        if described is None:
+            return self._missing(request, offer, target, local)
+        return self.render(request, "resource.html", r=described)
+
+    def _missing(self, request: Request, offer: tuple[str, str, Any], target: str, local: str) -> Response:
+        if offer[0] != "html":
+            return PlainTextResponse(f"404 Not Found: nothing in the graph at {target}\n", status_code=404)
+        suggestions = self.service.suggestions(local.rsplit("/", 1)[-1]) if local else []
+        return self.render(request, "not_found.html", status=404, iri=target, suggestions=suggestions)
+
+
+def build_router(service: ConceptService) -> APIRouter:
+    """The pages over ``service``: /, /search, /query and the path of every minted IRI."""
+    pages = Pages(service)
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/")
+    def home(request: Request) -> Response:
+        offer = choose(request.headers.get("accept"), request.query_params.get("format"))
+        if offer is not None and offer[0] != "html":
+            return pages.resource(request, "")  # the dataset's own description (VoID, DCAT)
+        refs = service.index.concepts
+        examples = [refs[i] for i in (service.base + CONCEPT + n for n in ("sacral-fracture", "sacrum", "sacroplasty"))
+                    if i in refs] or list(refs.values())[:3]
+        return pages.render(request, "home.html", title=pages.title, description=pages.description,
+                            kinds=service.kind_counts(), examples=examples)
+
+    @router.get("/search")
+    def search(request: Request, q: str = "", kind: str = "", offset: int = 0) -> Response:
+        results, error = None, None
+        if q:
+            try:
+                results = service.search(q, kinds=[kind] if kind else None, limit=20, offset=max(offset, 0))
+            except InvalidQuery as invalid:
+                error = str(invalid)
+        return pages.render(request, "search.html", status=422 if error else 200, q=q, kind=kind,
+                            kinds=service.kind_counts(), results=results, error=error)
+
+    @router.get("/query")
+    def query(request: Request) -> Response:
+        return pages.render(request, "query.html", example=EXAMPLE_QUERY)
+
+    for part in (CONCEPT, ONTOLOGY, SOURCE, GRAPH):
+        router.add_api_route(f"/{part}{{name}}", _resource_route(pages, part), methods=["GET"])
+    router.add_api_route(f"/{ONTOLOGY.rstrip('/')}", _resource_route(pages, ONTOLOGY.rstrip("/"), whole=True),
+                         methods=["GET"])
+    return router
+
+
+def _resource_route(pages: Pages, part: str, whole: bool = False) -> Any:
+    if whole:
+        def whole_resource(request: Request) -> Response:
+            return pages.resource(request, part)
+
+        return whole_resource
+
+    def resource(request: Request, name: str) -> Response:
+        return pages.resource(request, part + name)
+
+    return resource
