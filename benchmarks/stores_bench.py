@@ -1,0 +1,198 @@
+"""Load time, restart time and peak memory of medkg's three stores, against pyoxigraph's bulk load.
+
+    python benchmarks/stores_bench.py --triples 1000000 [--rounds 1] [--keep DIR]
+
+Every measurement runs in a fresh Python process, so its peak memory (ru_maxrss from wait4) is its
+own. Stores, in the same run on the same file (a synthetic graph with the packaged ontology):
+
+- baseline: pyoxigraph ``Store().bulk_load`` (in memory) and ``Store(dir).bulk_load`` (on disk);
+- memory: ``MemoryBackend([file]).load()`` (what `medkg serve FILE` does before serving);
+- disk: ``OnDiskBackend(dir, [file]).load()``, first load, then a restart (reopen, no reload);
+- remote: `medkg load --into URL FILE` into a fresh `oxigraph serve`, against a plain Graph Store
+  POST of the same file by the server itself (curl-like, no medkg) into another fresh server.
+- serve: `medkg serve FILE --store memory|DIR --no-validate` until /health answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synthetic
+
+PY = sys.executable
+
+
+def run_child(code: str, *args: str) -> tuple[float, float, str]:
+    """(seconds, peak RSS in MB, stdout) of ``python -c code args``; the child times itself."""
+    process = subprocess.Popen([PY, "-c", code, *args], stdout=subprocess.PIPE, text=True)
+    out = process.stdout.read() if process.stdout else ""
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise SystemExit(f"child failed ({process.returncode}): {code[:80]}")
+    seconds = float(out.split()[0])
+    return seconds, usage.ru_maxrss / 1024, out
+
+
+# Each child prints its own wall time (imports excluded: they are not the load).
+BULK_MEMORY = """
+import sys, time, pyoxigraph as ox
+t = time.perf_counter(); s = ox.Store(); s.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES)
+print(time.perf_counter() - t, len(s))
+"""
+BULK_DISK = """
+import sys, time, pyoxigraph as ox
+t = time.perf_counter(); s = ox.Store(sys.argv[2]); s.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES); s.flush()
+print(time.perf_counter() - t, len(s))
+"""
+MEDKG_MEMORY = """
+import sys, time
+from medkg.backends import MemoryBackend
+t = time.perf_counter(); s = MemoryBackend([sys.argv[1]]).load()
+print(time.perf_counter() - t, len(s))
+"""
+MEDKG_DISK = """
+import sys, time
+from medkg.store_disk import OnDiskBackend
+t = time.perf_counter(); b = OnDiskBackend(sys.argv[2], [sys.argv[1]]); s = b.load()
+print(time.perf_counter() - t, b.reloaded)
+"""
+MEDKG_LOAD = """
+import sys, time
+from medkg.remote_load import load_into
+from medkg.store_remote import endpoints
+t = time.perf_counter(); r = load_into(endpoints(sys.argv[2]), [sys.argv[1]], graph="urn:bench")
+print(time.perf_counter() - t, sum(r.graphs.values()), r.protocol)
+"""
+RAW_POST = """
+import sys, time, http.client
+t = time.perf_counter()
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[2]), timeout=3600)
+with open(sys.argv[1], "rb") as body:
+    c.request("POST", "/store?graph=urn:bench&no_transaction", body=body, headers={"Content-Type": "application/n-triples"})
+    r = c.getresponse(); r.read()
+print(time.perf_counter() - t, r.status)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise SystemExit(f"{url} never answered")
+
+
+def oxigraph_server(location: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    binary = shutil.which("oxigraph") or str(Path(PY).with_name("oxigraph"))
+    process = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D")
+    return process, port
+
+
+def peak_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def serve_ready(file: Path, store: str) -> tuple[float, float]:
+    """Seconds from `medkg serve` to /health answering, and the server's peak RSS (MB)."""
+    port = free_port()
+    start = time.perf_counter()
+    process = subprocess.Popen([PY, "-m", "medkg.cli", "serve", str(file), "--store", store, "--no-validate",
+                                "--port", str(port), "--workers", "2"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/health")
+        return time.perf_counter() - start, peak_mb(process.pid)
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--triples", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temp folder)")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="medkg-stores-"))
+    work.mkdir(parents=True, exist_ok=True)
+    file = work / "graph.nt"
+    if not file.exists():
+        t = time.perf_counter()
+        n = synthetic.write(file, args.triples, include_ontology=True)
+        print(f"generated {n:,} triples ({file.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t:.0f} s",
+              file=sys.stderr)
+    rows: dict[str, list[tuple[float, float]]] = {}
+
+    def record(name: str, seconds: float, mb: float) -> None:
+        rows.setdefault(name, []).append((seconds, mb))
+        print(f"{name}: {seconds:.2f} s, peak {mb:.0f} MB", file=sys.stderr)
+
+    for _ in range(args.rounds):
+        for sub in ("bulk-disk", "medkg-disk", "ox-a", "ox-b"):
+            shutil.rmtree(work / sub, ignore_errors=True)
+        record("pyoxigraph bulk_load, memory", *run_child(BULK_MEMORY, str(file))[:2])
+        record("pyoxigraph bulk_load, disk", *run_child(BULK_DISK, str(file), str(work / "bulk-disk"))[:2])
+        record("medkg memory (MemoryBackend.load)", *run_child(MEDKG_MEMORY, str(file))[:2])
+        seconds, mb, out = run_child(MEDKG_DISK, str(file), str(work / "medkg-disk"))
+        assert out.split()[1] == "True", out
+        record("medkg disk, first load", seconds, mb)
+        seconds, mb, out = run_child(MEDKG_DISK, str(file), str(work / "medkg-disk"))
+        assert out.split()[1] == "False", out  # reopened, not reloaded
+        record("medkg disk, restart (reopen)", seconds, mb)
+        server, port = oxigraph_server(work / "ox-a")
+        try:
+            seconds, mb, out = run_child(RAW_POST, str(file), str(port))
+            record("oxigraph serve: plain GSP POST of the file", seconds, mb)
+            record("  (server peak RSS)", 0.0, peak_mb(server.pid))
+        finally:
+            server.terminate()
+            server.wait()
+        server, port = oxigraph_server(work / "ox-b")
+        try:
+            seconds, mb, out = run_child(MEDKG_LOAD, str(file), f"http://127.0.0.1:{port}/query")
+            record("medkg load --into oxigraph serve", seconds, mb)
+            record("  (server peak RSS) ", 0.0, peak_mb(server.pid))
+        finally:
+            server.terminate()
+            server.wait()
+        record("medkg serve --store memory, to /health", *serve_ready(file, "memory"))
+        record("medkg serve --store DIR (loaded), to /health", *serve_ready(file, str(work / "medkg-disk")))
+
+    print("\n| measurement | seconds | peak RSS (MB) |\n|---|---:|---:|")
+    for name, values in rows.items():
+        seconds = statistics.median(v[0] for v in values)
+        mb = statistics.median(v[1] for v in values)
+        print(f"| {name} | {seconds:.2f} | {mb:,.0f} |")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
