@@ -1,14 +1,229 @@
-"""Shared fixtures: the packaged graph in a store, loaded once per test session."""
+"""Shared fixtures: the packaged graph in a store, the app in-process, a real `medkg serve`."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import httpx
 import pyoxigraph as ox
 import pytest
 
+from medkg.app import MedkgApp, create_app
 from medkg.loading import new_store
+from medkg.settings import Settings
+
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
 def packaged_store() -> ox.Store:
     """The packaged graph (ontology + data). Treat as read-only: tests share it."""
     return new_store()
+
+
+# -- a real `medkg serve` process -------------------------------------------------------------------
+# For what depends on processes, sockets or time (workers, timeouts, concurrency, real clients).
+# `live_server` serves the packaged graph for the whole session; `start_server(...)` starts one
+# with other arguments (use it as a context manager). Tests using them are marked `server`.
+
+
+@dataclass
+class LiveServer:
+    """A running `medkg serve`: its base URL and process."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    @property
+    def sparql(self) -> str:
+        return self.url + "/sparql"
+
+    def client(self, **kwargs: object) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=kwargs.pop("timeout", 30), **kwargs)  # type: ignore[arg-type]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def start_server(*args: str, ready_timeout: float = 120) -> Iterator[LiveServer]:
+    """Runs `medkg serve ARGS --port FREE`, waits for /health, yields it, then stops it."""
+    port = free_port()
+    command = [sys.executable, "-m", "medkg.cli", "serve", *args, "--host", "127.0.0.1", "--port", str(port)]
+    with tempfile.TemporaryFile() as log:  # not a pipe: a chatty server must never block on it
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        server = LiveServer(f"http://127.0.0.1:{port}", process)
+        try:
+            _wait_for_health(server, log, ready_timeout)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_for_health(server: LiveServer, log: IO[bytes], ready_timeout: float) -> None:
+    deadline = time.monotonic() + ready_timeout
+    while True:
+        if server.process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"medkg serve exited with {server.process.returncode}: {log.read().decode()}")
+        try:
+            if httpx.get(server.url + "/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"medkg serve did not answer /health within {ready_timeout} s")
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[LiveServer]:
+    """`medkg serve` on the packaged graph, for the whole session."""
+    with start_server() as server:
+        yield server
+
+
+# -- the app in-process (httpx over ASGI) -----------------------------------------------------------
+
+
+class AsgiClient:
+    """A synchronous httpx client over the ASGI app, on an event loop of its own thread.
+
+    Runs the app's lifespan (so its query workers attach to that loop); calls look like
+    httpx.Client's: client.get(url, ...), client.post(url, ...), client.request(method, url, ...).
+    """
+
+    def __init__(self, app: MedkgApp) -> None:
+        self.app = app
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+        self._lifespan = self._run(self._enter())
+
+    async def _enter(self) -> contextlib.AbstractAsyncContextManager[None]:
+        context = self.app.router.lifespan_context(self.app)
+        await context.__aenter__()
+        return context
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=120)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        return self._run(self._client.request(method, url, **kwargs))
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", url, **kwargs)
+
+    def close(self) -> None:
+        self._run(self._lifespan.__aexit__(None, None, None))
+        self._run(self._client.aclose())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
+
+
+@contextmanager
+def app_client(settings: Settings | None = None) -> Iterator[AsgiClient]:
+    """An AsgiClient over `create_app(settings)`, its query workers started and stopped with it."""
+    app = create_app(settings or Settings())
+    app.state.engine.start()  # fork the workers from this thread, before the client's thread starts
+    client = AsgiClient(app)
+    try:
+        yield client
+    finally:
+        client.close()
+        app.state.engine.stop()
+
+
+@pytest.fixture(scope="session")
+def packaged_client() -> Iterator[AsgiClient]:
+    """The app on the packaged graph, in-process, for the whole session."""
+    with app_client() as client:
+        yield client
+
+
+# -- a real `oxigraph serve` (PyPI `oxigraph`) for the remote store ----------------------------------
+
+
+@dataclass
+class OxigraphServer:
+    """A running `oxigraph serve` on a free port, storing in a temporary folder."""
+
+    url: str  # http://127.0.0.1:PORT
+    process: subprocess.Popen[bytes]
+
+    @property
+    def query(self) -> str:
+        return self.url + "/query"
+
+
+def oxigraph_binary() -> str:
+    """The `oxigraph` command of the PyPI package (in the test extras)."""
+    import shutil
+
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+    if not Path(binary).exists():
+        pytest.fail("the `oxigraph` command is missing: pip install '.[test]' installs it")
+    return binary
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
+    """`oxigraph serve` for the whole session (empty at first: tests load what they need)."""
+    binary = oxigraph_binary()
+    port = free_port()
+    location = tmp_path_factory.mktemp("oxigraph")
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                               stdout=log, stderr=subprocess.STDOUT)
+    server = OxigraphServer(f"http://127.0.0.1:{port}", process)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(f"oxigraph serve exited with {process.returncode}: {log.read().decode()}")
+            try:
+                if httpx.get(server.query, params={"query": "ASK {}"}, timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("oxigraph serve did not answer within 30 s")
+            time.sleep(0.05)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()

@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Union
+from functools import cache
+from typing import IO, Union
 
 import pyoxigraph as ox
 
 from medkg.namespaces import DEFAULT_BASE, converter, prefixes
+from medkg.sparql_text import declares_dataset
 
 QueryResult = Union[ox.QuerySolutions, ox.QueryBoolean, ox.QueryTriples]
 
 
 class QueryError(Exception):
-    """A query that cannot be parsed or run. The message says where and why."""
+    """A query that cannot be parsed or run. The message says where and why.
+
+    For a syntax error, ``line`` and ``column`` (1-based, in the query text as sent) say where.
+    """
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+# pyoxigraph words syntax errors as "error at 3:17: expected one of ...".
+_SYNTAX_AT = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
+
+
+def syntax_error(error: SyntaxError) -> QueryError:
+    """A parser error as a QueryError naming the line and column."""
+    text = str(error)
+    match = _SYNTAX_AT.match(text)
+    if match is None:
+        return QueryError(f"SPARQL syntax error: {text}")
+    line, column, reason = int(match.group(1)), int(match.group(2)), " ".join(match.group(3).split())
+    if len(reason) > 240:  # the parser lists every token it could take; the first ones are enough
+        reason = reason[:240].rsplit(", ", 1)[0] + ", ..."
+    return QueryError(f"SPARQL syntax error at line {line}, column {column}: {reason}", line, column)
 
 
 def run_query(
@@ -23,25 +50,49 @@ def run_query(
     base: str = DEFAULT_BASE,
     default_graphs: list[str] | None = None,
     named_graphs: list[str] | None = None,
+    base_iri: str | None = None,
 ) -> QueryResult:
-    """Runs a SPARQL query. Without ``default_graphs`` the default graph is the union of all graphs.
+    """Runs a SPARQL query; relative IRIs in it resolve against ``base_iri`` (the endpoint's URL). The dataset, as the SPARQL 1.1 Protocol defines it:
+
+    - ``default_graphs`` / ``named_graphs`` given (protocol dataset): exactly those, overriding
+      any FROM / FROM NAMED of the query (either alone leaves the other part empty);
+    - otherwise the query's FROM / FROM NAMED, when it has some;
+    - otherwise the default graph is the union of all graphs, and every named graph is visible.
 
     The graph's usual prefixes (``medkg:``, ``mkg:``, ``skos:``...) are predeclared, so queries may
     use them without PREFIX lines; a query's own PREFIX lines take precedence.
     """
-    options: dict[str, object] = {"prefixes": prefixes(base)}
-    if default_graphs:
-        options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-    else:
+    options: dict[str, object] = {"prefixes": used_prefixes(sparql, base)}
+    if base_iri:
+        options["base_iri"] = base_iri
+    if default_graphs or named_graphs:
+        options["default_graph"] = [_graph_iri(g) for g in default_graphs or ()]
+        options["named_graphs"] = [_graph_iri(g) for g in named_graphs or ()]
+    elif not declares_dataset(sparql):
+        # Not with FROM clauses: Oxigraph would let the union override them.
         options["use_default_graph_as_union"] = True
-    if named_graphs:
-        options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
     try:
         return store.query(sparql, **options)  # type: ignore[arg-type]
     except SyntaxError as error:
-        raise QueryError(f"SPARQL syntax error: {error}") from error
-    except ValueError as error:  # e.g. a malformed graph IRI
+        raise syntax_error(error) from error
+    except ValueError as error:
         raise QueryError(str(error)) from error
+
+
+def _graph_iri(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as error:
+        raise QueryError(f"the graph IRI {iri!r} is not a valid IRI: {error}") from error
+
+
+_known_prefixes = cache(prefixes)
+
+
+def used_prefixes(sparql: str, base: str = DEFAULT_BASE) -> dict[str, str]:
+    """The predeclared prefixes a query may use: passing all ~20 to the engine costs more than
+    running a small query, so only those whose ``name:`` appears in the text are passed."""
+    return {name: iri for name, iri in _known_prefixes(base).items() if name + ":" in sparql}
 
 
 def result_kind(result: QueryResult) -> str:
@@ -74,14 +125,12 @@ def as_table(result: QueryResult, base: str = DEFAULT_BASE) -> Table:
 
 
 def format_term(term: object, base: str = DEFAULT_BASE) -> str:
-    """A term for display: CURIE for a known IRI, the lexical form (with language) for literals."""
+    """A term for display: CURIE for a known IRI, the lexical form for literals."""
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
         return converter(base).compress(term.value) or f"<{term.value}>"
     if isinstance(term, ox.Literal):
-        if term.language:
-            return f"{term.value}@{term.language}"
         return term.value
     if isinstance(term, ox.BlankNode):
         return f"_:{term.value}"
@@ -127,3 +176,24 @@ def serialize(result: QueryResult, fmt: str, base: str = DEFAULT_BASE) -> bytes:
     if fmt not in RESULTS_FORMATS:
         raise QueryError(f"a SELECT/ASK result cannot be written as {fmt!r}; use one of {', '.join(RESULTS_FORMATS)}")
     return result.serialize(format=RESULTS_FORMATS[fmt])  # type: ignore[no-any-return]
+
+
+def write_result(
+    result: QueryResult,
+    engine_format: ox.QueryResultsFormat | ox.RdfFormat,
+    output: IO[bytes],
+    base: str = DEFAULT_BASE,
+) -> None:
+    """Streams results into ``output`` in the engine's format, as the engine produces them.
+
+    Turtle and RDF/XML graphs get the graph's prefixes; the other syntaxes have none to use.
+    """
+    if isinstance(result, ox.QueryTriples):
+        assert isinstance(engine_format, ox.RdfFormat)
+        if engine_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML):
+            ox.serialize(result, output, format=engine_format, prefixes=_known_prefixes(base))
+        else:
+            result.serialize(output, format=engine_format)
+    else:
+        assert isinstance(engine_format, ox.QueryResultsFormat)
+        result.serialize(output, format=engine_format)

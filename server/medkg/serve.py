@@ -1,0 +1,77 @@
+"""`medkg serve`: load the graph, validate it, start the query workers, run the web server."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from medkg.settings import Settings
+
+
+class ServeError(Exception):
+    """A reason not to start, said in one sentence; ``code`` is the exit status."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _validate_or_exit(settings: Settings) -> None:
+    """Validates the graph to serve against the SHACL shapes; violations stop the server (exit 1)."""
+    from medkg.validation import validate_graph
+
+    report = validate_graph(list(settings.paths) or None)
+    if not report.conforms:
+        print(report.to_text(min_severity="Violation"), file=sys.stderr)
+        raise ServeError("the graph violates the shapes (listed above); fix it, or pass --no-validate", 1)
+
+
+def serve(settings: Settings, *, validate: bool = True, access_log: bool = False) -> None:
+    """Loads, validates, forks the query workers, then serves until interrupted."""
+    import uvicorn
+
+    from medkg.app import create_app, new_engine
+    from medkg.backends import StoreOptionError
+
+    try:
+        engine = new_engine(settings)
+    except StoreOptionError as error:
+        raise ServeError(str(error), 2) from error
+    backend = engine.backend
+    backend.load()  # RdfInputError (exit 2) before anything else
+    # A reopened on-disk store whose content was validated when it was loaded is not validated again.
+    if validate and not getattr(backend, "validated", False):
+        _validate_or_exit(settings)
+        if hasattr(backend, "mark_validated"):
+            backend.mark_validated()
+    app = create_app(settings, engine)
+    triples = app.state.dataset_statistics()[0].triples  # counted now, not on the first request
+    engine.start()  # fork the zygote before uvicorn starts any thread
+    print(
+        f"medkg: serving {triples} triples on http://{settings.host}:{settings.port}/sparql "
+        f"({settings.workers} query workers, {settings.query_timeout:g} s query timeout)",
+        file=sys.stderr,
+    )
+    logging.getLogger("medkg").setLevel(logging.INFO)
+    try:
+        uvicorn.run(app, **uvicorn_options(settings, access_log=access_log))
+    finally:
+        engine.stop()
+
+
+def uvicorn_options(settings: Settings, *, access_log: bool = False) -> dict[str, Any]:
+    """How `medkg serve` runs uvicorn (the benchmarks' bare route runs the same way)."""
+    from medkg.web.http import limited_protocol
+
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "loop": "auto",  # uvloop when installed (a dependency on Linux and macOS)
+        "http": limited_protocol(settings.max_request_bytes + 8192, settings.max_header_bytes),
+        "limit_concurrency": settings.max_connections,
+        "access_log": access_log,
+        "log_level": "info" if access_log else "warning",
+        "server_header": False,
+        "timeout_graceful_shutdown": 5,
+    }

@@ -1,0 +1,43 @@
+"""`medkg serve` on the command line: its options and its refusals to start."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def serve(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "medkg.cli", "serve", *args], capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def test_help_documents_every_limit() -> None:
+    result = serve("--help")
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    for option in ("--host", "--port", "--store", "--no-validate", "--timeout", "--workers", "--max-queue",
+                   "--max-request-bytes", "--max-header-bytes", "--max-connections", "--stream-after-bytes",
+                   "--cache-bytes", "--allow-service", "--cors-origin"):
+        assert option in text, option
+
+
+@pytest.mark.parametrize("store", ["a-file", "http://127.0.0.1:1/query"])
+def test_unusable_stores_refused(store: str, tmp_path: Path) -> None:
+    # --store DIR and URL are issue 6 (tests/test_store_*.py); a file or a dead server is refused.
+    if store == "a-file":
+        (tmp_path / store).write_text("precious")
+        store = str(tmp_path / store)
+    result = serve("--store", store)
+    assert result.returncode == 2
+    assert result.stderr.startswith("medkg: --store") and "Traceback" not in result.stderr
+
+
+def test_unreadable_rdf_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<a> <b> .\n")
+    result = serve(str(bad), "--no-validate")
+    assert result.returncode == 2
+    assert "bad.ttl" in result.stderr and "line 1" in result.stderr and "Traceback" not in result.stderr
