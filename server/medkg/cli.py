@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from medkg import __version__
+from medkg.backends import StoreOptionError
 from medkg.loading import RdfInputError
 from medkg.namespaces import DEFAULT_BASE
 from medkg.query import QueryError
@@ -108,6 +109,217 @@ def query(
     sys.stdout.flush()
 
 
+@app.command()
+def validate(
+    paths: Annotated[
+        Optional[list[Path]],
+        typer.Argument(help="RDF files (Turtle, N-Triples...) or folders (their .ttl files) to validate instead of the packaged facts.", show_default=False),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text (default): results grouped by node; json or turtle: the SHACL report.")
+    ] = "text",
+    shapes: Annotated[
+        Optional[list[Path]], typer.Option("--shapes", help="Validate against these shapes files or folders instead of the packaged shapes/.", show_default=False)
+    ] = None,
+    engine: Annotated[
+        str, typer.Option(help="oxigraph (default: constraints compiled to SPARQL) or pyshacl (the reference, slow).")
+    ] = "oxigraph",
+) -> None:
+    """Check the graph against the SHACL shapes and say what to fix.
+
+    With no PATH, checks the packaged graph (ontology/ and data/). With PATHs (files, or folders
+    whose .ttl files are read), checks those instead of the packaged facts, together with the
+    packaged ontology, unless one of the files declares an owl:Ontology (then that is the ontology).
+    Validate a whole folder (e.g. data/) to check links between files.
+
+    Text output groups the results by node (with its label): severity, message (the fix), the
+    property and value at fault, and the shape. Violations must be fixed; warnings and infos are
+    advice. On a terminal, progress is shown on stderr.
+
+    Exit 0 when there is no violation (warnings may be printed), 1 on violations, 2 when a file
+    cannot be read or parsed (the message names the file and line).
+    """
+    from medkg.validation import tty_progress, validate_graph
+
+    if fmt not in ("text", "json", "turtle"):
+        raise CliError(f"--format must be text, json or turtle, not {fmt!r}", 2)
+    if engine not in ("oxigraph", "pyshacl"):
+        raise CliError(f"--engine must be oxigraph or pyshacl, not {engine!r}", 2)
+    report = validate_graph(paths or None, shapes=shapes or None, engine=engine, progress=tty_progress())
+    if fmt == "json":
+        sys.stdout.write(report.to_json() + "\n")
+    elif fmt == "turtle":
+        sys.stdout.write(report.to_turtle())
+    else:
+        sys.stdout.write(report.to_text())
+    sys.stdout.flush()
+    if not report.conforms:
+        count = len(report.violations)
+        raise CliError(f"the graph does not conform: {count} violation{'' if count == 1 else 's'} (listed above)", 1)
+
+
+@app.command()
+def serve(
+    paths: Annotated[
+        Optional[list[Path]],
+        typer.Argument(help="RDF files or folders to serve instead of the packaged graph.", show_default=False),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
+    store: Annotated[str, typer.Option(help="Where the graph lives: memory; DIR, a persistent on-disk store (loaded once, reloaded when the inputs change); or the query endpoint URL of a SPARQL server that holds it (see medkg load).")] = "memory",
+    no_validate: Annotated[bool, typer.Option("--no-validate", help="Serve even if the graph violates the shapes.")] = False,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds a query may run before it is stopped (504). Clients may ask for less with ?timeout=.", min=0.001)
+    ] = 30.0,
+    workers: Annotated[
+        Optional[int],
+        typer.Option(help="Query worker processes, i.e. queries running at once (default: two per core, at least 4).", min=1, show_default=False),
+    ] = None,
+    max_queue: Annotated[
+        int, typer.Option(help="Queries that may wait for a free worker; beyond that the server answers 503.", min=0)
+    ] = 64,
+    max_request_bytes: Annotated[
+        int, typer.Option(help="Largest query string or request body accepted (414 / 413 beyond).", min=64)
+    ] = 1024 * 1024,
+    max_header_bytes: Annotated[
+        int, typer.Option(help="Largest request header section accepted (431 beyond).", min=1024)
+    ] = 64 * 1024,
+    max_connections: Annotated[
+        int, typer.Option(help="Open connections served at once; beyond that new ones get 503.", min=1)
+    ] = 1000,
+    stream_after_bytes: Annotated[
+        int, typer.Option(help="Results larger than this are streamed; a streamed result cut short by the timeout ends with a dropped connection.", min=0)
+    ] = 1024 * 1024,
+    cache_bytes: Annotated[
+        int, typer.Option(help="Memory for answers to repeated queries (the graph does not change while served); 0 turns the cache off.", min=0)
+    ] = 64 * 1024 * 1024,
+    allow_service: Annotated[
+        bool, typer.Option("--allow-service", help="Allow SPARQL SERVICE (federated queries that make the server fetch URLs). Off by default.")
+    ] = False,
+    cors_origin: Annotated[
+        Optional[list[str]], typer.Option(help="Origin allowed to query from a browser (repeatable; default: any).", show_default=False)
+    ] = None,
+    access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = False,
+    base: BaseOption = DEFAULT_BASE,
+) -> None:
+    """Serve the graph: SPARQL 1.1 endpoint at /sparql, health at /health, API docs at /docs.
+
+    Loads the packaged graph (or PATHs), validates it against the shapes (exit 1 on violations
+    unless --no-validate), then serves on http://HOST:PORT until interrupted. Queries run in
+    separate worker processes, so a query past its timeout is really stopped.
+    """
+    from medkg.serve import ServeError
+    from medkg.serve import serve as run_server
+    from medkg.settings import Settings, default_workers
+
+    settings = Settings(
+        base=base,
+        paths=tuple(paths or ()),
+        store=store,
+        host=host,
+        port=port,
+        query_timeout=timeout,
+        workers=workers or default_workers(),
+        max_queue=max_queue,
+        max_request_bytes=max_request_bytes,
+        max_header_bytes=max_header_bytes,
+        max_connections=max_connections,
+        stream_after_bytes=stream_after_bytes,
+        cache_bytes=cache_bytes,
+        allow_service=allow_service,
+        cors_origins=tuple(cors_origin or ("*",)),
+    )
+    try:
+        run_server(settings, validate=not no_validate, access_log=access_log)
+    except ServeError as error:
+        raise CliError(str(error), error.code) from error
+
+
+@app.command()
+def load(
+    paths: Annotated[
+        Optional[list[Path]],
+        typer.Argument(help="RDF files or folders to load instead of the packaged graph.", show_default=False),
+    ] = None,
+    into: Annotated[str, typer.Option("--into", help="The server's SPARQL query endpoint URL (Oxigraph: http://HOST:7878/query).")] = "",
+    graph: Annotated[
+        Optional[str], typer.Option(help="Named graph to load into (default: the packaged graph's own two; for PATHs, BASE + graph/data).", show_default=False)
+    ] = None,
+    update_url: Annotated[Optional[str], typer.Option(help="SPARQL Update endpoint, when not derivable from --into.", show_default=False)] = None,
+    store_url: Annotated[Optional[str], typer.Option(help="Graph Store Protocol endpoint, when not derivable from --into.", show_default=False)] = None,
+    protocol: Annotated[str, typer.Option(help="auto (Graph Store Protocol, else SPARQL Update), graph-store or update.")] = "auto",
+    timeout: Annotated[float, typer.Option(help="Seconds to wait on each step of each request.", min=0.001)] = 120.0,
+    no_validate: Annotated[bool, typer.Option("--no-validate", help="Load even if the graph violates the shapes.")] = False,
+    base: BaseOption = DEFAULT_BASE,
+) -> None:
+    """Put the graph on a SPARQL 1.1 server (replacing its graphs: loading twice is harmless).
+
+    Uses the Graph Store Protocol (one streamed PUT per named graph), falling back to SPARQL Update
+    (INSERT DATA in batches). Validates first, as `medkg serve` does. Exit 0 on success, 1 when
+    the graph violates the shapes or the server fails or refuses, 2 when an input cannot be read.
+    """
+    from medkg.concepts.sparql import is_iri
+    from medkg.remote_load import load_into, tty_progress
+    from medkg.store_remote import RemoteError, endpoints
+
+    if not into:
+        raise CliError("--into URL is required: the SPARQL query endpoint of the server to load", 2)
+    if protocol not in ("auto", "graph-store", "update"):
+        raise CliError(f"--protocol must be auto, graph-store or update, not {protocol!r}", 2)
+    if graph is not None and not is_iri(graph):
+        raise CliError(f"--graph {graph!r} is not an absolute IRI", 2)
+    if not no_validate:  # as `medkg serve` does: a server never gets a graph that violates the shapes
+        from medkg.validation import validate_graph
+
+        checked = validate_graph(list(paths or []) or None)
+        if not checked.conforms:
+            typer.echo(checked.to_text(min_severity="Violation"), err=True)
+            raise CliError("the graph violates the shapes (listed above); fix it, or pass --no-validate", 1)
+    try:
+        targets = endpoints(into, update_url, store_url)
+        report = load_into(targets, paths, graph=graph, base=base, timeout=timeout,
+                           progress=tty_progress(), protocol=protocol)
+    except ValueError as error:
+        raise CliError(str(error), 2) from error
+    except RemoteError as error:
+        raise CliError(str(error), 1) from error
+    total = sum(report.graphs.values())
+    typer.echo(
+        f"medkg: loaded {total} triples into {len(report.graphs)} graph(s) at {into} "
+        f"({report.protocol} protocol, {report.seconds:.1f} s)", err=True,
+    )
+
+
+@app.command()
+def export(
+    paths: Annotated[
+        Optional[list[Path]],
+        typer.Argument(help="RDF files or folders to export instead of the packaged graph.", show_default=False),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder to write ontology/ and data/ into (created if missing).")] = Path("medkg-export"),
+    store: Annotated[
+        Optional[Path], typer.Option("--store", help="Export the graph of an on-disk store (a `medkg serve --store DIR` folder).", show_default=False)
+    ] = None,
+    base: BaseOption = DEFAULT_BASE,
+) -> None:
+    """Write the graph back as sorted, diff-friendly Turtle in the layout of ontology/ and data/.
+
+    A file per kind of concept (conditions, symptoms, risk factors, course, anatomy, procedures),
+    and sources, corrections, mappings and dataset files; each owl:Axiom right after the triple it
+    annotates. Exporting the same graph twice gives the same bytes. Export into a checkout
+    (--out .) to review curated changes with git diff. Exit 0 on success, 2 when an input cannot be read.
+    """
+    from medkg.export import export_store, open_store_dir
+    from medkg.loading import new_store
+
+    graph = open_store_dir(store) if store is not None else new_store(paths, base)
+    try:
+        files = export_store(graph, out, base)
+    except OSError as error:
+        raise CliError(f"cannot write into {out}: {error.strerror or error}", 2) from error
+    typer.echo(f"medkg: wrote {sum(f.triples for f in files)} triples in {len(files)} files under {out}", err=True)
+
+
 def main() -> None:
     """Entry point: runs the command, turning known failures into one sentence on stderr."""
     try:
@@ -118,6 +330,8 @@ def main() -> None:
         _fail(str(error), 2)
     except QueryError as error:
         _fail(str(error), 1)
+    except StoreOptionError as error:  # e.g. --store DIR is a file or someone else's folder
+        _fail(str(error), 2)
     except typer.Exit as done:
         sys.exit(done.exit_code)
     except typer.Abort:

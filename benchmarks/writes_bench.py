@@ -1,0 +1,69 @@
+"""Cost of a curated write (medkg.writes) and of `medkg export`, on the packaged graph or on the
+packaged graph plus a synthetic one (synthetic.py), and of the on-disk operations a write would use.
+
+    python benchmarks/writes_bench.py             # the packaged graph
+    python benchmarks/writes_bench.py 100000      # plus ~100k synthetic triples
+
+Prints the phases of three accepted one-triple writes (copy, apply, diff, focused validation), a
+full validation for comparison, an export, and a RocksDB checkpoint / update / flush.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+from synthetic import generate
+
+from medkg.export import export_store
+from medkg.loading import new_store
+from medkg.validation import load_shapes, validate_store
+from medkg.writes import WriteCore
+
+DATA = "https://w3id.org/medkg/graph/data"
+
+
+def update(i: int) -> str:
+    return f"""PREFIX medkg: <https://w3id.org/medkg/concept/>
+PREFIX oboInOwl: <http://www.geneontology.org/formats/oboInOwl#>
+INSERT DATA {{ GRAPH <{DATA}> {{ medkg:osteoporosis oboInOwl:hasExactSynonym "bench synonym {i}"@en }} }}"""
+
+
+def main(n: int) -> None:
+    store = new_store()
+    if n:
+        store.load(generate(n).encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(DATA))
+    shapes = load_shapes()
+    core = WriteCore(store, shapes=shapes)
+    core.update(update(0), token_name="bench")  # compiles the shapes once
+    for i in range(1, 4):
+        result = core.update(update(i), token_name="bench")
+        print(f"write on {len(core.store)} triples:", {k: round(v, 3) for k, v in result.seconds.items()})
+    start = time.perf_counter()
+    validate_store(core.store, shapes=shapes)
+    print("full validation:", round(time.perf_counter() - start, 3), "s")
+    with tempfile.TemporaryDirectory() as out:
+        start, cpu = time.perf_counter(), time.process_time()
+        export_store(core.store, Path(out))
+        print("export:", round(time.perf_counter() - start, 3), "s wall,", round(time.process_time() - cpu, 3), "s cpu")
+    with tempfile.TemporaryDirectory() as folder:
+        disk = ox.Store(os.path.join(folder, "live"))
+        disk.bulk_extend(core.store.quads_for_pattern(None, None, None, None))
+        disk.flush()
+        start = time.perf_counter()
+        disk.backup(os.path.join(folder, "checkpoint"))
+        print("on disk: checkpoint", round(time.perf_counter() - start, 4), "s", end="; ")
+        start = time.perf_counter()
+        disk.update(update(99))
+        print("update", round(time.perf_counter() - start, 4), "s", end="; ")
+        start = time.perf_counter()
+        disk.flush()
+        print("flush", round(time.perf_counter() - start, 4), "s")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 0)

@@ -1,0 +1,260 @@
+"""One write = one transaction: staged, validated on what it touches, committed only if it conforms.
+
+    core = WriteCore(store)
+    core.update("INSERT DATA { GRAPH <https://w3id.org/medkg/graph/data> { ... } }", token_name="curator")
+    core.graph_store(GraphStoreOperation("PUT", graph_iri, turtle_bytes, "text/turtle"), token_name=...)
+
+How a write runs (under one lock, so writes are serialized):
+1. size caps on the request (bytes) - WriteTooLarge;
+2. the live store is copied into a private staging store and the write applied there
+   (pyoxigraph 0.5 exposes no user transaction: one ``update()`` or ``extend()`` call is atomic,
+   a sequence is not, and a rejected update could not be undone on the live store);
+3. the change is the difference of the two stores, capped in triples - WriteTooLarge;
+4. the shapes are checked on the focus nodes of the change (medkg.writes.focus) - WriteRejected
+   with the SHACL report; the live store is untouched;
+5. a prov:Activity is added to <base>graph/provenance in the staging store, and the staging store
+   becomes the live one (one reference swap: a reader holding the old store keeps a consistent
+   snapshot, a reader asking afterwards gets the new one).
+Cost: steps 2-3 are O(graph size); see the report of issue 7 for figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from medkg.namespaces import DEFAULT_BASE, GRAPH
+from medkg.sparql_text import _tokens, uses_service
+from medkg.validation_report import ValidationReport
+from medkg.writes import focus
+
+PROVENANCE_GRAPH = GRAPH + "provenance"
+PROVENANCE_PREFIX = "source/write-"  # activities: <base>source/write-<uuid>
+PROV = "http://www.w3.org/ns/prov#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+class WriteError(Exception):
+    """A write that was not applied. ``status`` is the HTTP status the server answers with."""
+
+    status = 400
+
+
+class MalformedWrite(WriteError):
+    """Not a parseable SPARQL Update / RDF payload (400)."""
+
+
+class WriteForbidden(WriteError):
+    """An operation writes may not do: LOAD, SERVICE, touching the provenance graph (403)."""
+
+    status = 403
+
+
+class WriteTooLarge(WriteError):
+    """Past a size cap (413)."""
+
+    status = 413
+
+
+class WriteRejected(WriteError):
+    """The graph would violate the shapes (422); ``report`` says where and why."""
+
+    status = 422
+
+    def __init__(self, report: ValidationReport) -> None:
+        super().__init__(f"the write would leave the graph invalid: {report.summary()}")
+        self.report = report
+
+
+@dataclass(frozen=True)
+class GraphStoreOperation:
+    """A Graph Store Protocol request: PUT (replace), POST (add to) or DELETE a named graph."""
+
+    method: str
+    graph: str
+    data: bytes = b""
+    content_type: str = "text/turtle"
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    activity: str  # IRI of the prov:Activity recording it
+    added: int
+    removed: int
+    focus_nodes: int
+    full_validation: bool
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class WriteCore:
+    """Serialized, validated writes to a store. ``store`` is always a committed state.
+
+    Readers must take ``core.store`` for each read (or hold one reference for a consistent
+    snapshot): a commit replaces the object, it never changes a store a reader holds.
+    """
+
+    def __init__(self, store: ox.Store, *, base: str = DEFAULT_BASE, shapes: Graph | None = None,
+                 max_request_bytes: int = 1024 * 1024, max_changed_triples: int = 10_000) -> None:
+        self._store = store
+        self.base = base
+        self.shapes = shapes
+        self.max_request_bytes = max_request_bytes
+        self.max_changed_triples = max_changed_triples
+        self.lock = threading.Lock()
+
+    @property
+    def store(self) -> ox.Store:
+        return self._store
+
+    def update(self, sparql: str, *, token_name: str) -> WriteResult:
+        """Applies a SPARQL 1.1 Update (see the module docstring)."""
+        self._check_size(len(sparql.encode()))
+        tokens = {t.upper() for t in _tokens(sparql)}
+        if "LOAD" in tokens or uses_service(sparql):
+            raise WriteForbidden("LOAD and SERVICE are not allowed in writes: send the data itself")
+        if self.base + PROVENANCE_GRAPH in sparql:
+            raise WriteForbidden(f"the graph <{self.base + PROVENANCE_GRAPH}> is written by the server only")
+
+        def apply(staging: ox.Store) -> None:
+            try:
+                staging.update(sparql)
+            except SyntaxError as error:
+                raise MalformedWrite(f"SPARQL Update syntax error: {error}") from error
+            except (ValueError, OSError, RuntimeError) as error:  # e.g. DROP of a graph that is not there
+                raise MalformedWrite(f"the update failed: {error}") from error
+
+        return self._transaction(apply, token_name, record=_record(sparql))
+
+    def graph_store(self, op: GraphStoreOperation, *, token_name: str) -> WriteResult:
+        """Applies a Graph Store Protocol PUT / POST / DELETE of a named graph."""
+        self._check_size(len(op.data))
+        if op.method not in ("PUT", "POST", "DELETE"):
+            raise MalformedWrite(f"the Graph Store Protocol writes with PUT, POST or DELETE, not {op.method}")
+        try:
+            graph = ox.NamedNode(op.graph)
+        except ValueError as error:
+            raise MalformedWrite(f"the graph IRI {op.graph!r} is not valid: {error}") from error
+        if op.graph == self.base + PROVENANCE_GRAPH:
+            raise WriteForbidden(f"the graph <{op.graph}> is written by the server only")
+        quads: list[ox.Quad] = []
+        if op.method != "DELETE":
+            fmt = ox.RdfFormat.from_media_type(op.content_type.split(";")[0].strip())
+            if fmt is None:
+                raise MalformedWrite(f"unsupported RDF media type {op.content_type!r}")
+            try:
+                quads = [ox.Quad(q.subject, q.predicate, q.object, graph)
+                         for q in ox.parse(op.data, format=fmt, base_iri=op.graph)]
+            except SyntaxError as error:
+                raise MalformedWrite(f"the {op.content_type} payload does not parse: {error}") from error
+
+        def apply(staging: ox.Store) -> None:
+            if op.method in ("PUT", "DELETE"):
+                if op.method == "DELETE" and not staging.contains_named_graph(graph):
+                    raise MalformedWrite(f"there is no graph <{op.graph}>")
+                staging.remove_graph(graph) if staging.contains_named_graph(graph) else None
+            staging.extend(quads)
+
+        record = f"{op.method} <{op.graph}> ({op.content_type}, {len(op.data)} bytes, sha256 {hashlib.sha256(op.data).hexdigest()})"
+        return self._transaction(apply, token_name, record=record)
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _check_size(self, size: int) -> None:
+        if size > self.max_request_bytes:
+            raise WriteTooLarge(f"the write is {size} bytes; at most {self.max_request_bytes} are accepted per request")
+
+    def _transaction(self, apply, token_name: str, *, record: str) -> WriteResult:  # type: ignore[no-untyped-def]
+        seconds: dict[str, float] = {}
+        with self.lock:
+            live = self._store
+            t0 = time.perf_counter()
+            staging = ox.Store()
+            staging.extend(live.quads_for_pattern(None, None, None, None))
+            t1 = time.perf_counter()
+            apply(staging)
+            t2 = time.perf_counter()
+            before = set(live.quads_for_pattern(None, None, None, None))
+            after = set(staging.quads_for_pattern(None, None, None, None))
+            added, removed = after - before, before - after
+            t3 = time.perf_counter()
+            seconds.update(copy=t1 - t0, apply=t2 - t1, diff=t3 - t2)
+            if len(added) + len(removed) > self.max_changed_triples:
+                raise WriteTooLarge(f"the write changes {len(added) + len(removed)} triples; at most "
+                                    f"{self.max_changed_triples} may change per request")
+            changed = added | removed
+            provenance = ox.NamedNode(self.base + PROVENANCE_GRAPH)
+            if any(q.graph_name == provenance for q in changed):  # whatever the spelling of the IRI
+                raise WriteForbidden(f"the graph <{provenance.value}> is written by the server only")
+            full = focus.touches_schema(changed, self.base)
+            if full:
+                from medkg.validation import validate_store
+
+                report = validate_store(staging, shapes=self.shapes)
+                nodes: set[focus.Node] = set()
+            else:
+                nodes = focus.focus_nodes(changed, [live, staging])
+                report = focus.validate_focus(staging, nodes, self.shapes) if nodes else ValidationReport()
+            seconds["validate"] = time.perf_counter() - t3
+            if not report.conforms:
+                raise WriteRejected(report)
+            activity = self.base + PROVENANCE_PREFIX + uuid.uuid4().hex
+            if changed:
+                staging.extend(self._provenance(activity, token_name, len(added), len(removed), record))
+                self._store = staging  # the commit: one reference swap
+            seconds["total"] = time.perf_counter() - t0
+        return WriteResult(activity if changed else "", len(added), len(removed), len(nodes), full, seconds)
+
+    def _provenance(self, activity: str, token_name: str, added: int, removed: int, record: str) -> list[ox.Quad]:
+        """The write's record: a prov:Activity, its agent (the token's name) and what changed.
+
+        The record conforms to shapes/ on its own (it is validated with the change): the agent is
+        defined, and the two count properties are declared here until the ontology has them."""
+        g = ox.NamedNode(self.base + PROVENANCE_GRAPH)
+        mkg = self.base + "ontology/"
+        agent = ox.NamedNode(self.base + "source/agent-" + _slug(token_name))
+        now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+        rdfs_label = "http://www.w3.org/2000/01/rdf-schema#label"
+        quads = []
+
+        def add(s: ox.NamedNode, p: str, o: ox.NamedNode | ox.Literal) -> None:
+            quads.append(ox.Quad(s, ox.NamedNode(p), o, g))
+
+        a = ox.NamedNode(activity)
+        add(a, rdf_type, ox.NamedNode(PROV + "Activity"))
+        add(a, rdfs_label, ox.Literal(f"write by {token_name}", language="en"))
+        add(a, PROV + "endedAtTime", ox.Literal(now, datatype=ox.NamedNode(XSD + "dateTime")))
+        add(a, PROV + "wasAssociatedWith", agent)
+        add(a, mkg + "triplesAdded", ox.Literal(str(added), datatype=ox.NamedNode(XSD + "integer")))
+        add(a, mkg + "triplesRemoved", ox.Literal(str(removed), datatype=ox.NamedNode(XSD + "integer")))
+        add(a, PROV + "value", ox.Literal(record))
+        add(agent, rdf_type, ox.NamedNode(PROV + "Agent"))
+        add(agent, "http://xmlns.com/foaf/0.1/name", ox.Literal(token_name))
+        for name, what in (("triplesAdded", "added"), ("triplesRemoved", "removed")):
+            prop = ox.NamedNode(mkg + name)
+            add(prop, rdf_type, ox.NamedNode("http://www.w3.org/2002/07/owl#DatatypeProperty"))
+            add(prop, rdfs_label, ox.Literal(f"triples {what}", language="en"))
+            add(prop, "http://www.w3.org/2004/02/skos/core#definition",
+                ox.Literal(f"How many triples a curated write {what} (in the provenance graph of writes).", language="en"))
+        return quads
+
+
+RECORD_TEXT_LIMIT = 16 * 1024  # longer updates are recorded by digest (the change counts stay exact)
+
+
+def _record(sparql: str) -> str:
+    data = sparql.encode()
+    if len(data) <= RECORD_TEXT_LIMIT:
+        return sparql
+    return f"SPARQL Update of {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}"
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name) or "anonymous"
