@@ -1,0 +1,380 @@
+"""Validating the graph against shapes/: the core of `medkg validate` and of `medkg serve`'s check.
+
+    from medkg.validation import validate_graph
+    report = validate_graph()                 # the packaged graph
+    report = validate_graph([Path("data/")])  # files or folders (Turtle in folders)
+    if not report.conforms:                   # any Violation
+        print(report.to_text(), file=sys.stderr)
+
+The data graph is what the store holds: the ontology and the facts. Given paths replace the packaged
+facts; the packaged ontology is added unless one of the files declares an owl:Ontology.
+
+Engine: the files are parsed by Oxigraph straight into an in-memory store, and each constraint of
+the shapes is compiled to one SPARQL query (medkg.shacl_compiler) run over all focus nodes at once.
+Shapes the compiler cannot translate are validated by pyshacl. ``engine="pyshacl"`` validates
+everything with pyshacl over an rdflib graph instead (the reference the tests compare against).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+
+from medkg import resources
+from medkg.loading import RdfInputError, rdf_files, rdf_format
+from medkg.namespaces import DATA_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH
+from medkg.shacl_compiler import Check, compile_shapes, top_level_shapes
+from medkg.validation_report import ValidationReport, ValidationResult, results_from_graph
+
+__all__ = [
+    "Progress",
+    "ValidationReport",
+    "ValidationResult",
+    "load_data",
+    "load_shapes",
+    "tty_progress",
+    "validate_graph",
+    "validate_store",
+]
+
+Progress = Callable[[int, int, str], None]
+"""Called as progress(done, total, what) while validating."""
+
+OWL_ONTOLOGY = ox.NamedNode("http://www.w3.org/2002/07/owl#Ontology")
+LABELS = (
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://purl.org/dc/terms/title",
+    "http://xmlns.com/foaf/0.1/name",
+    "http://www.w3.org/ns/prov#value",  # a quoted sentence: its words
+)
+
+
+def validate_graph(
+    paths: Sequence[Path | str] | None = None,
+    *,
+    shapes: Sequence[Path | str] | None = None,
+    engine: str = "oxigraph",
+    progress: Progress | None = None,
+) -> ValidationReport:
+    """Validates the packaged graph, or ``paths`` (RDF files; folders: their Turtle files).
+
+    Raises RdfInputError (naming file and line) when an input cannot be read or parsed.
+    """
+    store, files = load_data(paths, progress=progress)
+    if engine == "pyshacl":
+        report = _validate_files_with_pyshacl(store, files, load_shapes(shapes))
+    else:
+        report = validate_store(store, shapes=load_shapes(shapes), engine=engine, progress=progress)
+    report.files = [str(f) for f in files]
+    return report
+
+
+def _validate_files_with_pyshacl(store: ox.Store, files: list[Path], shapes: Graph) -> ValidationReport:
+    """The reference: pyshacl over the files parsed by rdflib, which keeps every literal as written
+    (Oxigraph's store turns an xsd:positiveInteger into an xsd:integer; see shacl_compiler)."""
+    import pyshacl
+
+    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
+    data = Graph()
+    for path in files:
+        data.parse(path, format=_RDFLIB_FORMATS.get(path.suffix, "turtle"))
+    _, report, _ = pyshacl.validate(data, shacl_graph=shapes, advanced=True, inplace=True)
+    results = results_from_graph(report)
+    labels = focus_labels(store, {r.focus_node for r in results if not isinstance(r.focus_node, BNode)})
+    return ValidationReport(results=[_with_label(r, labels) for r in results], triples=len(data), engine="pyshacl")
+
+
+_RDFLIB_FORMATS = {".ttl": "turtle", ".nt": "nt", ".nq": "nquads", ".trig": "trig", ".rdf": "xml", ".jsonld": "json-ld"}
+
+
+def load_data(paths: Sequence[Path | str] | None = None, *, progress: Progress | None = None) -> tuple[ox.Store, list[Path]]:
+    """An in-memory store with the ontology and the facts, each in its named graph."""
+    store = ox.Store()
+    ontology_graph = ox.NamedNode(DEFAULT_BASE + ONTOLOGY_GRAPH)
+    data_graph = ox.NamedNode(DEFAULT_BASE + DATA_GRAPH)
+    ontology_files = rdf_files([resources.ontology_dir()], suffixes=(".ttl",))
+    if paths:
+        data_files = rdf_files(paths, suffixes=(".ttl",))
+    else:
+        data_files = rdf_files([resources.data_dir()], suffixes=(".ttl",))
+    for i, path in enumerate(data_files):
+        if progress:
+            progress(i, len(data_files), f"reading {path.name}")
+        _load_file(store, path, data_graph)
+    files = list(data_files)
+    # User paths replace the facts; they bring their own ontology only if they declare one.
+    if not paths or not any(True for _ in store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), OWL_ONTOLOGY)):
+        for path in ontology_files:
+            _load_file(store, path, ontology_graph)
+        files = ontology_files + files
+    return store, files
+
+
+def _load_file(store: ox.Store, path: Path, graph: ox.NamedNode) -> None:
+    """Parses one file into ``graph`` in Rust (no Python objects per triple), errors with the line."""
+    fmt = rdf_format(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise RdfInputError(path, error.strerror or str(error)) from error
+    if not re.search(rb"\S", data):
+        raise RdfInputError(path, "the file is empty")
+    try:
+        store.load(data, format=fmt, base_iri=path.resolve().as_uri(), to_graph=graph)
+    except SyntaxError as error:
+        text = str(error.msg or error)
+        reason = text.removeprefix("Parser error ")
+        reason = re.sub(r"^at line \d+ column \d+: ", "", reason)
+        raise RdfInputError(path, reason, error.lineno) from error
+
+
+def load_shapes(paths: Sequence[Path | str] | None = None) -> Graph:
+    """The shapes graph: shapes/*.ttl (top level only: shapes/ subfolders are not data shapes)."""
+    if paths:
+        return _parse_shapes(tuple(str(p) for p in rdf_files(paths, suffixes=(".ttl",))))
+    return _parse_shapes(tuple(str(p) for p in sorted(resources.shapes_dir().glob("*.ttl"))))
+
+
+@cache
+def _parse_shapes(files: tuple[str, ...]) -> Graph:
+    g = Graph()
+    for f in files:
+        try:
+            g.parse(f, format="turtle")
+        except Exception as error:  # rdflib raises several types; all mean a broken shapes file
+            raise RdfInputError(f, str(error)) from error
+    return g
+
+
+def validate_store(
+    store: ox.Store,
+    *,
+    shapes: Graph | None = None,
+    engine: str = "oxigraph",
+    progress: Progress | None = None,
+) -> ValidationReport:
+    """Validates what ``store`` holds (the union of its graphs) against ``shapes``."""
+    shapes = load_shapes() if shapes is None else shapes
+    # rdflib logs a traceback for each ill-typed literal it meets; the report says it once, better.
+    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
+    if engine == "pyshacl":
+        results = _pyshacl(store, shapes, None)
+    elif engine == "oxigraph":
+        compiled = compile_shapes(shapes, subclass_closure(store))
+        total = len(compiled.checks) + (1 if compiled.uncompiled else 0)
+        results = _run_all(store, compiled.checks, total, progress)
+        if compiled.uncompiled:
+            if progress:
+                progress(total - 1, total, "checking the remaining shapes with pyshacl")
+            results.extend(_pyshacl(store, shapes, compiled.uncompiled))
+    else:
+        raise ValueError(f"unknown validation engine {engine!r}: use 'oxigraph' or 'pyshacl'")
+    if progress:
+        progress(1, 1, "done")
+    labels = focus_labels(store, {r.focus_node for r in results})
+    results = sorted({_with_label(r, labels) for r in results}, key=lambda r: (r.severity, str(r.focus_node)))
+    return ValidationReport(results=results, triples=len(store), engine=engine)
+
+
+def subclass_closure(store: ox.Store) -> dict[URIRef, set[URIRef]]:
+    """For each class in the data graph: itself and all its subclasses (rdfs:subClassOf*)."""
+    direct: dict[URIRef, set[URIRef]] = {}
+    for q in store.quads_for_pattern(None, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf"), None):
+        if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode):
+            direct.setdefault(URIRef(q.object.value), set()).add(URIRef(q.subject.value))
+    closure: dict[URIRef, set[URIRef]] = {}
+    for c in direct:
+        seen, todo = {c}, [c]
+        while todo:
+            for sub in direct.get(todo.pop(), ()):
+                if sub not in seen:
+                    seen.add(sub)
+                    todo.append(sub)
+        closure[c] = seen
+    return closure
+
+
+def _run_all(store: ox.Store, checks: list[Check], total: int, progress: Progress | None) -> list[ValidationResult]:
+    # Sequential on purpose: pyoxigraph holds the GIL while a query runs (threads don't help), and
+    # forked workers were slower (reading the store touches reference counts: copy-on-write).
+    results: list[ValidationResult] = []
+    for i, check in enumerate(checks):
+        if progress:
+            progress(i, total, f"checking {_short(check.source_shape)}")
+        results.extend(_run(store, check))
+    return results
+
+
+def _run(store: ox.Store, check: Check) -> list[ValidationResult]:
+    solutions = store.query(check.query, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)
+    names = [v.value for v in solutions.variables]
+    out = []
+    for row in solutions:
+        bound = {n: to_rdflib(row[n]) for n in names if row[n] is not None}
+        value = bound.get("value")
+        if check.ill_typed_datatype is not None and not (isinstance(value, Literal) and value.ill_typed):
+            continue
+        messages = [str(m) for m in check.messages]
+        if check.sparql_based:
+            messages = [_substitute(m, bound) for m in messages]
+        path = bound.get("path", check.path) if check.sparql_based else check.path
+        out.append(
+            ValidationResult(
+                severity=str(check.severity)[len(str(SH)) :],
+                focus_node=bound["this"],
+                message=" ".join(sorted(messages)),
+                source_shape=check.source_shape,
+                component=check.component,
+                path=path,
+                value=value,
+                source_constraint=check.source_constraint,
+            )
+        )
+    return out
+
+
+def _substitute(message: str, bound: dict[str, Node]) -> str:
+    # As pyshacl: {?var} and {$var} become the bound value's string form.
+    for name, value in bound.items():
+        text = str(value)
+        message = re.sub(r"\{[?$]" + re.escape(name) + r"\}", lambda _: text, message)  # noqa: B023
+    return message
+
+
+def to_rdflib(term: object) -> Node:
+    """A pyoxigraph term as the equal rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def focus_labels(store: ox.Store, nodes: Iterable[Node]) -> dict[Node, str]:
+    """A label for each node: its preferred label, label, title or name; for an owl:Axiom the
+    triple it annotates."""
+    labels: dict[Node, str] = {}
+    for node in nodes:
+        if isinstance(node, Literal):
+            continue
+        subject = to_oxigraph(node)
+        if isinstance(subject, ox.Literal):
+            continue
+        for predicate in LABELS:
+            found = [q.object for q in store.quads_for_pattern(subject, ox.NamedNode(predicate), None)]
+            if found:
+                label = min(str(o.value) for o in found)  # type: ignore[union-attr]
+                labels[node] = label if len(label) <= 80 else label[:77] + "..."
+                break
+        else:
+            labels.update(_axiom_label(store, node, subject))
+    return labels
+
+
+def _axiom_label(store: ox.Store, node: Node, subject: ox.NamedNode | ox.BlankNode) -> dict[Node, str]:
+    from medkg.validation_report import term_text
+
+    parts = []
+    for p in ("annotatedSource", "annotatedProperty", "annotatedTarget"):
+        found = list(store.quads_for_pattern(subject, ox.NamedNode("http://www.w3.org/2002/07/owl#" + p), None))
+        if not found:
+            return {}
+        parts.append(term_text(to_rdflib(found[0].object)))
+    return {node: "axiom on " + " ".join(parts)}
+
+
+def _with_label(r: ValidationResult, labels: dict[Node, str]) -> ValidationResult:
+    from dataclasses import replace
+
+    return replace(r, focus_label=labels.get(r.focus_node))
+
+
+def tty_progress() -> Progress | None:
+    """A progress line on stderr when it is a terminal (None otherwise: logs stay clean)."""
+    import sys
+    import time
+
+    if not sys.stderr.isatty():
+        return None
+    start = time.monotonic()
+
+    def show(done: int, total: int, what: str) -> None:
+        if time.monotonic() - start < 0.5:  # quick runs print nothing
+            return
+        line = f"medkg validate: {what} ({done}/{total})" if what != "done" else ""
+        sys.stderr.write("\r\x1b[K" + line[:120])
+        sys.stderr.flush()
+
+    return show
+
+
+def _short(node: Node) -> str:
+    text = str(node)
+    return text.rsplit("/", 1)[-1] if isinstance(node, URIRef) else "shape"
+
+
+def rdflib_graph(store: ox.Store) -> Graph:
+    """The union of the store's graphs as one rdflib graph (for pyshacl)."""
+    g = Graph()
+    for q in store.quads_for_pattern(None, None, None):
+        g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+    return g
+
+
+def _pyshacl(store: ox.Store, shapes: Graph, only: list[Node] | None) -> list[ValidationResult]:
+    """pyshacl's results over the union of the store, for all shapes or only the top-level ones given."""
+    import pyshacl
+
+    data = rdflib_graph(store)
+    shapes_graph = shapes if only is None else _subgraph(shapes, only)
+    _, report, _ = pyshacl.validate(data, shacl_graph=shapes_graph, advanced=True, inplace=True)
+    return results_from_graph(report)
+
+
+def _subgraph(shapes: Graph, roots: list[Node]) -> Graph:
+    """The given shapes with everything they reach (property shapes, lists, prefixes), and no other
+    top-level shape."""
+    others = set(top_level_shapes(shapes)) - set(roots)
+    out = Graph()
+    seen: set[Node] = set()
+    todo = list(roots)
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for p, o in shapes.predicate_objects(node):
+            out.add((node, p, o))
+            if (isinstance(o, BNode) or (o, None, None) in shapes) and o not in others and p != RDF.type:
+                todo.append(o)
+    return out

@@ -1,0 +1,176 @@
+"""medkg.validation: the packaged graph conforms, each bad fixture is caught as a curator expects,
+and the compiled engine (SPARQL on Oxigraph) reports what pyshacl reports."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import OWL, SH
+
+from medkg.loading import RdfInputError
+from medkg.validation import load_data, validate_graph
+from medkg.validation_report import ValidationResult
+
+FIXTURES = Path(__file__).parent / "fixtures"
+INVALID = FIXTURES / "invalid"
+SHAPES = "https://w3id.org/medkg/shapes/"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+# fixture -> {(severity, shape local name)} that it must raise, and nothing else; and a word of
+# the message that must be there (the fix).
+EXPECTED: dict[str, tuple[set[tuple[str, str]], str]] = {
+    "missing-label": ({("Violation", "prefLabel-required")}, "add one skos:prefLabel"),
+    "two-labels": ({("Violation", "prefLabel-one-per-language")}, "two preferred labels"),
+    "untagged-label": ({("Violation", "prefLabel-english")}, '"..."@en'),
+    "missing-definition": (
+        {("Warning", "definition-required"), ("Warning", "definitionSource-required")},
+        "add skos:definition",
+    ),
+    "literal-for-concept": (
+        {("Violation", "affectsStructure-target-iri"), ("Violation", "affectsStructure-target-class")},
+        "literal where a concept belongs",
+    ),
+    "wrong-target-class": ({("Violation", "hasSymptom-target-class")}, "must point at a sign or symptom"),
+    "wrong-subject-class": ({("Violation", "partOf-subject")}, "not an anatomical structure"),
+    "malformed-icd-code": (
+        {("Violation", "exactMatch-code-syntax"), ("Violation", "code-notation-syntax")},
+        "ICD10CM:S32.1",
+    ),
+    "malformed-hpo-code": (
+        {("Violation", "exactMatch-code-syntax"), ("Violation", "code-notation-syntax"), ("Violation", "CodeConsistencyShape")},
+        "seven digits",
+    ),
+    "code-without-label": ({("Violation", "MappedCodeDescribedShape")}, "has no official label"),
+    "curie-as-iri": ({("Violation", "WebIriShape"), ("Violation", "exactMatch-code-syntax")}, "not a web IRI"),
+    "dangling-iri": (
+        {("Violation", "DanglingReferenceShape"), ("Violation", "affectsStructure-target-class")},
+        "defined nowhere",
+    ),
+    "undefined-property": ({("Violation", "DanglingReferenceShape")}, "the ontology does not define"),
+    "missing-provenance": ({("Violation", "RelationProvenanceShape")}, "add an owl:Axiom"),
+    "missing-sentence": ({("Violation", "ArticleSentenceShape")}, "prov:wasDerivedFrom"),
+    "axiom-without-triple": ({("Violation", "AxiomTripleShape")}, "not in the graph"),
+    "disjoint-kinds": ({("Violation", "DisjointKindsShape"), ("Violation", "OneKindShape")}, "declares disjoint"),
+    "two-kinds": ({("Violation", "OneKindShape")}, "exactly one"),
+    "no-kind": ({("Violation", "KindRequiredShape"), ("Violation", "definitionSource-subject")}, "no kind"),
+    "bad-sentence-number": ({("Violation", "sentenceNumber-datatype")}, "positiveInteger"),
+    "broader-cycle": ({("Violation", "BroaderCycleShape")}, "loop"),
+}
+UNREADABLE = {"syntax-error": 9, "empty": None, "non-utf8": 6}  # file -> line the error names
+
+
+def _local(node: object) -> str:
+    return str(node).removeprefix(SHAPES)
+
+
+def test_packaged_graph_conforms() -> None:
+    report = validate_graph()
+    assert report.conforms, report.to_text()
+    assert report.results == []  # no warning either
+    assert report.triples > 1000
+
+
+def test_every_invalid_fixture_is_listed() -> None:
+    assert {p.stem for p in INVALID.glob("*.ttl")} == set(EXPECTED) | set(UNREADABLE)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_is_caught(name: str) -> None:
+    expected, fix = EXPECTED[name]
+    report = validate_graph([INVALID / f"{name}.ttl"])
+    found = {(r.severity, _local(r.source_shape)) for r in report.results}
+    assert found == expected, report.to_text()
+    assert any(fix in r.message for r in report.results), report.to_text()
+    assert report.conforms == all(severity != "Violation" for severity, _ in expected)
+    for r in report.results:  # every result says where: a labelled node, or an axiom's triple
+        assert r.focus_label or isinstance(r.focus_node, Literal) or name == "missing-label", r
+
+
+@pytest.mark.parametrize("name", sorted(UNREADABLE))
+def test_unreadable_fixture_names_file_and_line(name: str) -> None:
+    path = INVALID / f"{name}.ttl"
+    with pytest.raises(RdfInputError) as caught:
+        validate_graph([path])
+    assert caught.value.path == str(path)
+    assert caught.value.line == UNREADABLE[name]
+    assert path.name in str(caught.value)
+
+
+def test_valid_fixture_conforms() -> None:
+    report = validate_graph([FIXTURES / "valid"])
+    assert report.conforms and not report.results, report.to_text()
+
+
+def test_user_paths_bring_the_packaged_ontology_unless_they_declare_one(tmp_path: Path) -> None:
+    _, files = load_data([FIXTURES / "valid" / "minimal.ttl"])
+    assert any(f.name == "medkg.ttl" for f in files)
+    ontology = Path(__file__).resolve().parents[1] / "ontology" / "medkg.ttl"
+    own = tmp_path / "ontology.ttl"
+    own.write_text(ontology.read_text(encoding="utf-8"), encoding="utf-8")
+    _, files = load_data([own, FIXTURES / "valid" / "minimal.ttl"])
+    assert [f.name for f in files] == ["ontology.ttl", "minimal.ttl"]
+
+
+def _key(r: ValidationResult, data: Graph) -> tuple[str, ...]:
+    """A result as comparable text; a blank focus (an axiom) by the triple it annotates."""
+
+    def node(n: object) -> str:
+        if isinstance(n, BNode):
+            parts = [data.value(n, p) for p in (OWL.annotatedSource, OWL.annotatedProperty, OWL.annotatedTarget)]
+            return "axiom:" + " ".join(str(p) for p in parts)
+        return "" if n is None else n.n3() if isinstance(n, (URIRef, Literal)) else str(n)
+
+    return (r.severity, node(r.focus_node), node(r.path), node(r.value), str(r.source_shape), str(r.component), r.message)
+
+
+def test_compiled_engine_matches_pyshacl_on_the_fixtures() -> None:
+    """All parseable fixtures in one graph (their IRIs don't overlap), validated by both engines."""
+    paths = [INVALID / f"{name}.ttl" for name in sorted(EXPECTED)]
+    data = Graph()
+    for path in paths:
+        data.parse(path)
+    ours = validate_graph(paths, engine="oxigraph")
+    reference = validate_graph(paths, engine="pyshacl")
+    assert len(ours.results) > len(EXPECTED)
+    assert sorted(_key(r, data) for r in ours.results) == sorted(_key(r, data) for r in reference.results)
+
+
+def test_uncompiled_shapes_fall_back_to_pyshacl(tmp_path: Path) -> None:
+    """A component the compiler does not translate (sh:closed) is still checked, by pyshacl."""
+    shape = tmp_path / "closed.ttl"
+    shape.write_text(
+        """@prefix mkg: <https://w3id.org/medkg/ontology/> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<https://example.org/ClosedShape> a sh:NodeShape ; sh:targetClass mkg:Material ;
+    sh:closed true ; sh:ignoredProperties ( ) ; sh:message "closed"@en .
+""",
+        encoding="utf-8",
+    )
+    report = validate_graph(shapes=[shape])
+    assert report.results and {r.component for r in report.results} == {SH.ClosedConstraintComponent}
+
+
+def test_report_forms() -> None:
+    report = validate_graph([INVALID / "missing-label.ttl"])
+    text = report.to_text()
+    assert "medkg:fx-nolabel-pain" in text and "skos:prefLabel" in text and "mkgsh:prefLabel-required" in text
+    graph = Graph().parse(data=report.to_turtle(), format="turtle")
+    assert (None, SH.resultSeverity, SH.Violation) in graph
+    assert '"conforms": false' in report.to_json()
+
+
+def test_synthetic_graph_conforms_and_is_deterministic(tmp_path: Path) -> None:
+    import synthetic
+
+    text = synthetic.generate(3000, seed=7)
+    assert text == synthetic.generate(3000, seed=7) != synthetic.generate(3000, seed=8)
+    lines = text.splitlines()
+    assert 3000 <= len(lines) < 3000 + 600
+    path = tmp_path / "synthetic.nt"
+    assert synthetic.write(path, 3000, seed=7) == len(lines)
+    report = validate_graph([path])
+    assert report.results == [], report.to_text()
