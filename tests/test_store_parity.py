@@ -9,7 +9,6 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ import pytest
 from conftest import (
     AsgiClient,
     LiveServer,
-    OxigraphServer,
     free_port,
     oxigraph_binary,
     start_server,
@@ -61,18 +59,14 @@ SPARQL = [
 
 
 @pytest.fixture(scope="module", params=["disk", "remote"])
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-           oxigraph_server: OxigraphServer) -> Iterator[LiveServer]:
+def server(request: pytest.FixtureRequest) -> LiveServer:
+    """The session's `medkg serve --store DIR` and `--store URL` (conftest), shared with the API suite."""
+    live: LiveServer = request.getfixturevalue(f"{request.param}_server")
     if request.param == "disk":
-        directory = tmp_path_factory.mktemp("parity") / "store"
-        with start_server("--store", str(directory), "--workers", "2") as live:
-            manifest = read_manifest(directory)
-            assert manifest is not None and (directory / str(manifest["store"]) / "CURRENT").is_file()
-            yield live
-    else:
-        load_into(endpoints(oxigraph_server.query))
-        with start_server("--store", oxigraph_server.query, "--workers", "2") as live:
-            yield live
+        assert live.store_dir is not None
+        manifest = read_manifest(live.store_dir)
+        assert manifest is not None and (live.store_dir / str(manifest["store"]) / "CURRENT").is_file()
+    return live
 
 
 def _same(reference: httpx.Response, other: httpx.Response) -> None:

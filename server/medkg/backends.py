@@ -53,12 +53,32 @@ class MemoryBackend:
     def worker_store(self) -> ox.Store:
         return self.load()
 
+    def replace(self, store: ox.Store) -> None:
+        """After a committed write (in the zygote): the store new workers are forked with."""
+        self._store = store
+
+    def follow(self, reply: dict[str, object]) -> ox.Store:
+        """After a committed write (in the front): a copy of the store with the change applied."""
+        from medkg.writes.serving import follow
+
+        self._store = follow(self.load(), reply)
+        return self._store
+
+
+def store_folder(backend: StoreBackend) -> Path | None:
+    """The RocksDB folder of an on-disk store once loaded (what derived data is kept beside), else None."""
+    if getattr(backend, "name", None) != "disk":
+        return None
+    folder = getattr(backend, "store_path", None)
+    return folder if isinstance(folder, Path) else None
+
 
 class StoreOptionError(ValueError):
     """A --store value this version cannot serve."""
 
 
-def backend_for(option: str, paths: Sequence[Path | str] | None, base: str) -> StoreBackend:
+def backend_for(option: str, paths: Sequence[Path | str] | None, base: str, *,
+                force_reload: bool = False) -> StoreBackend:
     """The backend for a --store value."""
     if option == "memory":
         return MemoryBackend(paths, base)
@@ -66,7 +86,7 @@ def backend_for(option: str, paths: Sequence[Path | str] | None, base: str) -> S
         from medkg.store_disk import OnDiskBackend, check_directory
 
         check_directory(Path(option))  # a file or someone else's folder: refuse before loading
-        return OnDiskBackend(option, paths, base)
+        return OnDiskBackend(option, paths, base, force_reload)
     if paths:
         raise StoreOptionError(
             f"--store {option} serves the graph already on that server: put PATHs there first with "

@@ -60,13 +60,19 @@ def _node(term: Term, label: Term | None, base: str) -> Node:
     return Node(term.value, False, lang=term.lang, datatype=term.datatype)
 
 
+def _row_order(row: dict[str, Term]) -> tuple[str, ...]:
+    o, label = row["o"], row.get("olabel")
+    return (row["dir"].value, row["p"].value, o.type, o.value, o.lang or "", o.datatype or "",
+            label.value if label else "", label.lang or "" if label else "")
+
+
 def describe(run: QueryFunction, target: str, base: str) -> Resource | None:
     """What the graph says about ``target``; None when the graph does not mention it at all."""
     x = iri(target)
     head = prologue(base)
     rows = select(run, head + f"""SELECT ?dir ?p ?plabel ?o ?olabel WHERE {{
-      {{ SELECT ("out" AS ?dir) ?p ?o WHERE {{ {x} ?p ?o }} LIMIT {MAX_STATEMENTS + 1} }}
-      UNION {{ SELECT ("in" AS ?dir) ?p ?o WHERE {{ ?o ?p {x} . FILTER(isIRI(?o)) }} LIMIT {MAX_STATEMENTS + 1} }}
+      {{ SELECT ("out" AS ?dir) ?p ?o WHERE {{ {x} ?p ?o }} ORDER BY ?p ?o LIMIT {MAX_STATEMENTS + 1} }}
+      UNION {{ SELECT ("in" AS ?dir) ?p ?o WHERE {{ ?o ?p {x} . FILTER(isIRI(?o)) }} ORDER BY ?p ?o LIMIT {MAX_STATEMENTS + 1} }}
       OPTIONAL {{ ?p rdfs:label ?plabel }} OPTIONAL {{ ?o {_LABEL} ?olabel }} }}""")
     counts = select(run, head + f"""SELECT ?dir (COUNT(*) AS ?n) WHERE {{
       {{ BIND("out" AS ?dir) {x} ?p ?o }} UNION {{ BIND("in" AS ?dir) ?o ?p {x} FILTER(isIRI(?o)) }}
@@ -79,7 +85,8 @@ def describe(run: QueryFunction, target: str, base: str) -> Resource | None:
     backlinks: dict[tuple[str, str], tuple[Node, Node]] = {}
     label: str | None = None
     types: list[Node] = []
-    for row in rows:
+    # Sorted, not in the store's row order: the same page whatever the store (and its label pick).
+    for row in sorted(rows, key=_row_order):
         pred, other = _node(row["p"], row.get("plabel"), base), _node(row["o"], row.get("olabel"), base)
         if row["dir"].value == "out":
             statements.setdefault((pred.value, other.value + (other.lang or "")), (pred, other))
@@ -90,9 +97,11 @@ def describe(run: QueryFunction, target: str, base: str) -> Resource | None:
         else:
             backlinks.setdefault((other.value, pred.value), (other, pred))
     return Resource(
-        iri=target, curie=converter(base).compress(target), label=label, types=types,
-        statements=list(statements.values())[:MAX_STATEMENTS], backlinks=list(backlinks.values())[:MAX_STATEMENTS],
+        iri=target, curie=converter(base).compress(target), label=label,
+        statements=list(statements.values())[:MAX_STATEMENTS],
+        backlinks=list(backlinks.values())[:MAX_STATEMENTS],
         statement_total=total.get("out", 0), backlink_total=total.get("in", 0),
+        types=sorted(types, key=lambda t: t.value),
         sentences=_sentences(run, x, head), facts=_facts(run, x, head, base), usage=total.get("use", 0),
         graph_size=total.get("graph", 0))
 

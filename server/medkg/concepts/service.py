@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -35,6 +36,7 @@ from medkg.concepts.models import (
     NeighbourResults,
     SearchResults,
 )
+from medkg.concepts.persist import SavedIndex
 from medkg.concepts.search import InvalidQuery
 from medkg.concepts.sparql import QueryFunction, Triple, store_client
 from medkg.concepts.text import search_key
@@ -50,6 +52,7 @@ class _Snapshot:
     sources: dict[str, str]
     record: Callable[[str], Concept]
     record_json: Callable[[str], bytes]
+    json_cache: dict[str, bytes]  # IRI -> record as JSON, filled by record_json
 
 
 def check_page(limit: int, offset: int) -> None:
@@ -63,20 +66,32 @@ def check_page(limit: int, offset: int) -> None:
 class ConceptService:
     """The concept operations over one graph. Thread-safe for readers."""
 
-    def __init__(self, run: QueryFunction, base: str = DEFAULT_BASE, cache_size: int = 4096) -> None:
+    def __init__(self, run: QueryFunction, base: str = DEFAULT_BASE, cache_size: int = 4096,
+                 saved: SavedIndex | None = None) -> None:
+        """``saved``: where the indexes of an on-disk store are kept between starts (``persist``)."""
         self.run = run
         self.base = base
         self.cache_size = cache_size
-        self._snapshot = self._build()
+        self._snapshot = self._build(saved)
 
     @classmethod
-    def from_store(cls, store: ox.Store, base: str = DEFAULT_BASE, cache_size: int = 4096) -> ConceptService:
-        """A service over an embedded pyoxigraph store."""
-        return cls(store_client(store), base, cache_size)
+    def from_store(cls, store: ox.Store, base: str = DEFAULT_BASE, cache_size: int = 4096,
+                   saved_beside: Path | None = None) -> ConceptService:
+        """A service over an embedded pyoxigraph store; for an on-disk one, ``saved_beside`` is its
+        RocksDB folder, and the indexes are saved next to it for the next start."""
+        saved = SavedIndex.beside(saved_beside, base) if saved_beside is not None else None
+        return cls(store_client(store), base, cache_size, saved)
 
-    def _build(self) -> _Snapshot:
-        index = build_index(self.run, self.base)
-        sources = load_source_labels(self.run, self.base)
+    def _build(self, saved: SavedIndex | None = None) -> _Snapshot:
+        key = saved.key() if saved is not None else ""
+        found = saved.load(key) if saved is not None else None
+        if isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], ConceptIndex):
+            index, sources = found
+        else:
+            index = build_index(self.run, self.base)
+            sources = load_source_labels(self.run, self.base)
+            if saved is not None:
+                saved.save(key, (index, sources))
 
         def record(concept: str) -> Concept:
             return lookup(self.run, index, sources, concept)
@@ -84,11 +99,23 @@ class ConceptService:
         # Records stay valid until refresh(), which makes a new snapshot with new caches.
         cached = lru_cache(maxsize=self.cache_size)(record) if self.cache_size else record
 
-        def record_json(concept: str) -> bytes:
-            return cached(concept).model_dump_json().encode()
+        json_cache: dict[str, bytes] = {}
+        size = self.cache_size
 
-        as_json = lru_cache(maxsize=self.cache_size)(record_json) if self.cache_size else record_json
-        return _Snapshot(index, sources, cached, as_json)
+        def record_json(concept: str) -> bytes:
+            data = json_cache.get(concept)
+            if data is None:
+                data = cached(concept).model_dump_json().encode()
+                if size:
+                    if len(json_cache) >= size:  # drop the oldest: dicts keep insertion order
+                        try:
+                            del json_cache[next(iter(json_cache))]
+                        except (RuntimeError, StopIteration, KeyError):  # another thread got there first
+                            pass
+                    json_cache[concept] = data
+            return data
+
+        return _Snapshot(index, sources, cached, record_json, json_cache)
 
     def refresh(self) -> None:
         """Rebuilds the indexes and drops cached records: call after the graph changed."""
@@ -134,6 +161,14 @@ class ConceptService:
     def lookup_json(self, identifier: str) -> bytes:
         """``lookup`` as JSON bytes (cached too: the API's hot path)."""
         return self._snapshot.record_json(self.resolve(identifier))
+
+    def cached_lookup_json(self, identifier: str) -> bytes | None:
+        """``lookup_json`` if its answer is cached (no store access, no suggestions), else None."""
+        try:
+            concept = to_iri(identifier, self.base)
+        except ValueError:
+            return None
+        return self._snapshot.json_cache.get(concept)
 
     def lookup_many(self, identifiers: list[str]) -> BatchResults:
         """Many lookups, in input order; unknown or malformed identifiers are marked, not dropped."""

@@ -16,17 +16,15 @@ import re
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 
 from medkg.namespaces import DEFAULT_BASE, prefixes
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
-    """An RDF term as the SPARQL JSON results format has it."""
+class Term(NamedTuple):
+    """An RDF term as the SPARQL JSON results format has it (a tuple: cheap to make by the million)."""
 
     type: str  # "uri", "literal" or "bnode"
     value: str
@@ -82,15 +80,19 @@ def prologue(base: str = DEFAULT_BASE) -> str:
 # --- The embedded store -------------------------------------------------------------------------
 
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
 def _term(node: object) -> Term:
-    if isinstance(node, ox.NamedNode):
-        return Term("uri", node.value)
+    kind = type(node)  # exact types first: this runs once per value of every row the core reads
+    if kind is ox.NamedNode or isinstance(node, ox.NamedNode):
+        return Term("uri", node.value)  # type: ignore[attr-defined]
     if isinstance(node, ox.Literal):
-        if node.language:
-            return Term("literal", node.value, lang=node.language)
+        language = node.language
+        if language:
+            return Term("literal", node.value, language)
         datatype = node.datatype.value
-        plain = datatype == "http://www.w3.org/2001/XMLSchema#string"
-        return Term("literal", node.value, datatype=None if plain else datatype)
+        return Term("literal", node.value, None, None if datatype == _XSD_STRING else datatype)
     if isinstance(node, ox.BlankNode):
         return Term("bnode", node.value)
     return Term("literal", str(node))

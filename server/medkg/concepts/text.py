@@ -18,6 +18,8 @@ TOKEN = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+", re.UNICODE)
 
 def unaccent(text: str) -> str:
     """A string in NFKD form without combining marks (accents), case kept."""
+    if text.isascii():  # already NFKD, no marks: most names, and the index builds them all
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -37,6 +39,7 @@ def search_key(text: str) -> str:
     return " ".join(stem(word) for word in TOKEN.findall(fold(text)))
 
 
+@lru_cache(maxsize=65536)  # names share their words: the index stems each word once
 def stem(token: str) -> str:
     """A folded token without a regular English (or Latin -ae) plural ending.
 

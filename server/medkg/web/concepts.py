@@ -1,20 +1,25 @@
 """/api/...: the concept API over HTTP, a thin layer on medkg.concepts.ConceptService.
 
 Every route calls one service method and returns its model as JSON; the examples in the OpenAPI
-document are real answers of the served graph, computed when the router is built. JSON answers
-link their JSON-LD context (/api/context.jsonld) in a Link header, and a client that asks for
-application/ld+json gets the same body with "@context" inline.
+document are real answers of the served graph, computed when the document is first asked for.
+JSON answers link their JSON-LD context (/api/context.jsonld) in a Link header, and a client that
+asks for application/ld+json gets the same body with "@context" inline. Every error is an ApiError.
 """
 
 from __future__ import annotations
 
 import json
+import weakref
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from medkg.concepts import ConceptService, InvalidIdentifier, InvalidQuery, NotFound, SparqlError
 from medkg.concepts.annotate import MAX_TEXT
@@ -31,18 +36,41 @@ from medkg.concepts.models import (
 from medkg.concepts.service import MAX_BATCH, MAX_LIMIT
 from medkg.web.jsonld import context_document
 
+# Concept work runs in the threadpool, off the event loop, when it may wait on the store (an
+# uncached lookup, neighbours, mappings, batch: SPARQL, over HTTP for --store URL). Work on the
+# in-memory index alone (search, a short annotate) and cached lookups are answered inline: they
+# take microseconds, less than the hop to a thread (benchmarks/README.md).
+INLINE_TEXT = 2000  # characters of text annotated inline; longer texts go to the threadpool
 MAX_BODY = 4 * 1024 * 1024  # bytes of a POST body: room for MAX_TEXT characters, however encoded
 LD_JSON = "application/ld+json"
 T = TypeVar("T", bound=BaseModel)
 
 
-class ApiError(BaseModel):
-    """Every error of the API."""
+class InvalidField(BaseModel):
+    """One parameter or body field that failed validation (a 422)."""
 
-    status: int
-    error: str = Field(description="A stable code: not_found, invalid_parameter, payload_too_large")
+    loc: list[str | int] = Field(description="Where: query, path or body, then the name (and index)",
+                                 examples=[["query", "limit"]])
+    msg: str = Field(description="Why, as the validator says it", examples=["Input should be a valid integer"])
+    type: str = Field(description="The validator's error code", examples=["int_parsing"])
+
+
+class ApiError(BaseModel):
+    """Every error of the API, whatever raised it (the concept core, a parameter check, routing)."""
+
+    status: int = Field(description="The HTTP status, repeated")
+    error: str = Field(description="A stable code: not_found, invalid_parameter, payload_too_large, "
+                                   "method_not_allowed, remote_store_failed, remote_store_timeout")
     message: str = Field(description="What went wrong, in a sentence a developer can act on")
     suggestions: list[ConceptRef] | None = Field(None, description="Concepts the caller may have meant (404)")
+    details: list[InvalidField] | None = Field(
+        None, description="422 only: every invalid parameter or body field, where and why")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "status": 422, "error": "invalid_parameter",
+        "message": "invalid query parameter limit: Input should be a valid integer, unable to parse string as an integer",
+        "details": [{"loc": ["query", "limit"], "msg": "Input should be a valid integer, unable to parse string as an integer",
+                     "type": "int_parsing"}]}]})
 
 
 class BatchRequest(BaseModel):
@@ -60,14 +88,74 @@ class AnnotateRequest(BaseModel):
 
 
 class ApiFailure(Exception):
-    def __init__(self, status: int, code: str, message: str, suggestions: list[ConceptRef] | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, suggestions: list[ConceptRef] | None = None,
+                 details: list[InvalidField] | None = None) -> None:
         super().__init__(message)
-        self.body = ApiError(status=status, error=code, message=message, suggestions=suggestions)
+        self.body = ApiError(status=status, error=code, message=message, suggestions=suggestions, details=details)
 
 
-def error_response(status: int, code: str, message: str, suggestions: list[ConceptRef] | None = None) -> JSONResponse:
-    body = ApiError(status=status, error=code, message=message, suggestions=suggestions)
+def error_response(status: int, code: str, message: str, suggestions: list[ConceptRef] | None = None,
+                   details: list[InvalidField] | None = None) -> JSONResponse:
+    body = ApiError(status=status, error=code, message=message, suggestions=suggestions, details=details)
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status)
+
+
+def _invalid_fields(errors: Any) -> list[InvalidField]:
+    return [InvalidField(loc=list(e.get("loc", ())), msg=str(e.get("msg", "")), type=str(e.get("type", "")))
+            for e in errors]
+
+
+def _where(field: InvalidField) -> str:
+    kind, *name = field.loc or ["body"]
+    return f"{kind} parameter {'.'.join(str(n) for n in name)}" if name and kind != "body" else (
+        f"JSON body at {'.'.join(str(n) for n in name) or 'body'}")
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
+               415: "unsupported_media_type"}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path == "/api" or request.url.path.startswith("/api/")
+
+
+async def _validation_error(request: Request, error: Exception) -> Response:
+    """FastAPI's parameter checks, in the API's error shape (422 with ``details``)."""
+    assert isinstance(error, RequestValidationError)
+    if not _is_api(request):
+        return await request_validation_exception_handler(request, error)
+    fields = _invalid_fields(error.errors())
+    first = fields[0] if fields else InvalidField(loc=["query"], msg="invalid request", type="invalid")
+    more = f" (and {len(fields) - 1} more, see details)" if len(fields) > 1 else ""
+    return error_response(422, "invalid_parameter", f"invalid {_where(first)}: {first.msg}{more}", details=fields)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    """Routing errors under /api (no such route, wrong method) in the API's error shape."""
+    assert isinstance(error, HTTPException)
+    if not _is_api(request):
+        return await http_exception_handler(request, error)
+    message = {404: f"no API route {request.url.path}: see /docs for the API",
+               405: f"{request.method} is not allowed on {request.url.path}"}.get(error.status_code, str(error.detail))
+    response = error_response(error.status_code, _HTTP_CODES.get(error.status_code, "http_error"), message)
+    response.headers.update(error.headers or {})
+    return response
+
+
+def install(app: FastAPI) -> None:
+    """Every /api error as an ApiError (FastAPI's own 422s and routing 404/405s included), and the
+    examples of the routes built over ``app.state.concepts`` computed when OpenAPI first needs them."""
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    service, generate = app.state.concepts, app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            for examples in _EXAMPLES.pop(service, []):
+                examples.fill()
+        return generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _answer(request: Request, body: bytes) -> Response:
@@ -83,9 +171,10 @@ def _answer(request: Request, body: bytes) -> Response:
     return Response(body, media_type="application/json", headers={"Link": link, "Vary": "Accept"})
 
 
-def _call(request: Request, work: Callable[[], BaseModel | bytes]) -> Response:
+async def _call(request: Request, work: Callable[[], BaseModel | bytes], inline: bool = False) -> Response:
+    """Runs ``work`` (in the threadpool unless ``inline``: it may wait on the store) and answers."""
     try:
-        result = work()
+        result = work() if inline else await run_in_threadpool(work)
     except NotFound as missing:
         return error_response(404, "not_found", str(missing), missing.suggestions)
     except (InvalidIdentifier, InvalidQuery) as invalid:
@@ -110,25 +199,46 @@ async def _json_body(request: Request, model: type[T]) -> T:
     try:
         return model.model_validate_json(b"".join(chunks))
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise ApiFailure(422, "invalid_parameter", f"invalid JSON body at {where}: {first['msg']}") from None
+        fields = _invalid_fields(error.errors())
+        for field in fields:
+            field.loc = ["body", *field.loc]
+        raise ApiFailure(422, "invalid_parameter", f"invalid {_where(fields[0])}: {fields[0].msg}",
+                         details=fields) from None
 
 
-def _example(work: Callable[[], BaseModel | str]) -> Any:
-    try:
-        result = work()
-    except (LookupError, ValueError, SparqlError):  # a graph without the example: no example, still an API
-        return None
-    return result if isinstance(result, str) else json.loads(result.model_dump_json())
+class _Examples:
+    """The OpenAPI examples of one router: real answers of its graph, computed on first use.
+
+    Computing them costs nothing on the packaged graph but half a minute on a 1M-triple one (an
+    SSSOM export, code mappings), so not at startup: ``install`` fills them in just before the app
+    first writes its OpenAPI document. The placeholders are shared with the app's routes.
+    """
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[dict[str, Any], Callable[[], BaseModel | str]]] = []
+
+    def add(self, work: Callable[[], BaseModel | str]) -> dict[str, Any]:
+        placeholder: dict[str, Any] = {}
+        self.pending.append((placeholder, work))
+        return placeholder
+
+    def fill(self) -> None:
+        while self.pending:
+            placeholder, work = self.pending.pop(0)
+            try:
+                result = work()
+            except (LookupError, ValueError, SparqlError):  # a graph without the example: no example, still an API
+                continue
+            placeholder["example"] = result if isinstance(result, str) else json.loads(result.model_dump_json())
+
+    def doc(self, model: type[BaseModel], work: Callable[[], BaseModel], *errors: int) -> dict[int | str, dict[str, Any]]:
+        responses: dict[int | str, dict[str, Any]] = {200: {"model": model, "content": {"application/json": self.add(work)}}}
+        for status in errors:
+            responses[status] = {"model": ApiError}
+        return responses
 
 
-def _doc(model: type[BaseModel], example: Any, *errors: int) -> dict[int | str, dict[str, Any]]:
-    content: dict[str, Any] = {"application/json": {"example": example}} if example is not None else {}
-    responses: dict[int | str, dict[str, Any]] = {200: {"model": model, "content": content}}
-    for status in errors:
-        responses[status] = {"model": ApiError}
-    return responses
+_EXAMPLES: weakref.WeakKeyDictionary[ConceptService, list[_Examples]] = weakref.WeakKeyDictionary()
 
 
 def _body_doc(model: type[BaseModel], example: dict[str, Any]) -> dict[str, Any]:
@@ -144,6 +254,8 @@ Offset = Annotated[int, Query(ge=0, description="Items to skip")]
 def build_router(service: ConceptService) -> APIRouter:
     """The /api routes over ``service``, with examples taken from the graph it serves."""
     router = APIRouter(prefix="/api", tags=["concepts"])
+    examples = _Examples()
+    _EXAMPLES.setdefault(service, []).append(examples)
     sample = "medkg:sacral-fracture" if "sacral-fracture" in " ".join(service.index.concepts) else next(
         iter(service.index.concepts), "medkg:sacral-fracture")
 
@@ -154,16 +266,16 @@ def build_router(service: ConceptService) -> APIRouter:
                         headers={"Cache-Control": "public, max-age=3600"})
 
     @router.get("/search", response_model=SearchResults, summary="Search concepts by label, synonym or lay term",
-                responses=_doc(SearchResults, _example(lambda: service.search("tailbone", limit=3)), 422))
+                responses=examples.doc(SearchResults, lambda: service.search("tailbone", limit=3), 422))
     async def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=500, description="Text to look for: a word, a prefix (autocomplete) or any part of a name")],
                      kind: Kinds = None, limit: Limit = 10, offset: Offset = 0) -> Response:
         """Case-, accent- and plural-insensitive. Ranked exact > prefix > word prefix > substring;
         each concept once, with the name that matched and its type (label, exact / related / broad /
         narrow synonym, lay term, abbreviation). `total` counts all matches; page with limit/offset."""
-        return _call(request, lambda: service.search(q, kinds=kind, limit=limit, offset=offset))
+        return await _call(request, lambda: service.search(q, kinds=kind, limit=limit, offset=offset))
 
     @router.post("/concepts/batch", response_model=BatchResults, summary="Look up many concepts at once",
-                 responses=_doc(BatchResults, _example(lambda: service.lookup_many(["medkg:sacrum", "medkg:no-such-thing"])), 413, 422),
+                 responses=examples.doc(BatchResults, lambda: service.lookup_many(["medkg:sacrum", "medkg:no-such-thing"]), 413, 422),
                  openapi_extra=_body_doc(BatchRequest, {"ids": ["medkg:sacral-fracture", "sacrum", "medkg:no-such-thing"]}))
     async def batch(request: Request) -> Response:
         """Answers in input order; an unknown or malformed identifier gives an item with
@@ -172,10 +284,10 @@ def build_router(service: ConceptService) -> APIRouter:
             body = await _json_body(request, BatchRequest)
         except ApiFailure as failure:
             return JSONResponse(failure.body.model_dump(exclude_none=True), status_code=failure.body.status)
-        return _call(request, lambda: service.lookup_many(body.ids))
+        return await _call(request, lambda: service.lookup_many(body.ids))
 
     @router.post("/annotate", response_model=AnnotationResults, summary="Find the concepts a text mentions",
-                 responses=_doc(AnnotationResults, _example(lambda: service.annotate("sharp pain in my tailbone since lifting boxes")), 413, 422),
+                 responses=examples.doc(AnnotationResults, lambda: service.annotate("sharp pain in my tailbone since lifting boxes"), 413, 422),
                  openapi_extra=_body_doc(AnnotateRequest, {"text": "sharp pain in my tailbone since lifting boxes"}))
     async def annotate(request: Request) -> Response:
         """Character spans (code point offsets), the label or synonym matched and its type, best
@@ -185,59 +297,63 @@ def build_router(service: ConceptService) -> APIRouter:
             body = await _json_body(request, AnnotateRequest)
         except ApiFailure as failure:
             return JSONResponse(failure.body.model_dump(exclude_none=True), status_code=failure.body.status)
-        return _call(request, lambda: service.annotate(body.text, kinds=body.kinds, overlapping=body.overlapping))
+        return await _call(request, lambda: service.annotate(body.text, kinds=body.kinds, overlapping=body.overlapping),
+                           inline=len(body.text) <= INLINE_TEXT)
 
     @router.get("/mappings", response_model=CodeMappingResult, summary="The concept for an ICD-10-CM or HPO code",
-                responses=_doc(CodeMappingResult, _example(lambda: service.map_code("ICD10CM:S32.10XA")), 422))
+                responses=examples.doc(CodeMappingResult, lambda: service.map_code("ICD10CM:S32.10XA"), 422))
     async def mappings(request: Request, code: Annotated[str, Query(min_length=1, max_length=200, description="ICD10CM:S32.10XA, S32.10XA, HP:0003419, or a code IRI")],
                        system: Annotated[str | None, Query(description="ICD10CM or HP, for a bare code")] = None) -> Response:
         """Checks the code's syntax (Bioregistry's pattern), then walks up from the code to broader
         codes (S32.10XA -> S32.10X -> S32.10 -> S32.1) until one is mapped. `best` is null when none
         is; `predicate` relates the concept to the code given (skos:narrowMatch: the code is narrower)."""
-        return _call(request, lambda: service.map_code(code, system))
+        return await _call(request, lambda: service.map_code(code, system))
 
     @router.get("/mappings.sssom.tsv", summary="All mappings as an SSSOM table",
-                responses={200: {"content": {"text/tab-separated-values": {"example": _example(service.sssom)}}}})
+                responses={200: {"content": {"text/tab-separated-values": examples.add(service.sssom)}}})
     async def sssom() -> Response:
         """SSSOM/TSV (https://w3id.org/sssom/): metadata with curie_map as commented YAML, then one row
         per mapping with its mapping_justification."""
-        return Response(service.sssom(), media_type="text/tab-separated-values; charset=utf-8",
+        return Response(await run_in_threadpool(service.sssom), media_type="text/tab-separated-values; charset=utf-8",
                         headers={"Content-Disposition": 'inline; filename="medkg.sssom.tsv"'})
 
     @router.get("/concepts/{id}/ancestors", response_model=HierarchyResults, summary="Broader concepts, transitively",
-                responses=_doc(HierarchyResults, _example(lambda: service.ancestors(sample, limit=3)), 404, 422))
+                responses=examples.doc(HierarchyResults, lambda: service.ancestors(sample, limit=3), 404, 422))
     async def ancestors(request: Request, id: str, relation: Annotated[str | None, Query(description="broader (default) or a transitive property, e.g. partOf")] = None,
                         max_depth: Annotated[int | None, Query(ge=1, le=100)] = None, kind: Kinds = None,
                         limit: Limit = 50, offset: Offset = 0) -> Response:
         """Nearest first, each concept once at its shortest depth; `total` counts them all."""
-        return _call(request, lambda: service.ancestors(id, relation=relation, max_depth=max_depth, kinds=kind,
+        return await _call(request, lambda: service.ancestors(id, relation=relation, max_depth=max_depth, kinds=kind,
                                                         limit=limit, offset=offset))
 
     @router.get("/concepts/{id}/descendants", response_model=HierarchyResults, summary="Narrower concepts, transitively",
-                responses=_doc(HierarchyResults, _example(lambda: service.descendants("medkg:fracture", limit=3)), 404, 422))
+                responses=examples.doc(HierarchyResults, lambda: service.descendants("medkg:fracture", limit=3), 404, 422))
     async def descendants(request: Request, id: str, relation: Annotated[str | None, Query(description="broader (default) or a transitive property, e.g. partOf")] = None,
                           max_depth: Annotated[int | None, Query(ge=1, le=100)] = None, kind: Kinds = None,
                           limit: Limit = 50, offset: Offset = 0) -> Response:
         """Nearest first, each concept once at its shortest depth; `total` counts them all."""
-        return _call(request, lambda: service.descendants(id, relation=relation, max_depth=max_depth, kinds=kind,
+        return await _call(request, lambda: service.descendants(id, relation=relation, max_depth=max_depth, kinds=kind,
                                                           limit=limit, offset=offset))
 
     @router.get("/concepts/{id}/neighbours", response_model=NeighbourResults, summary="Concepts linked by any relation",
-                responses=_doc(NeighbourResults, _example(lambda: service.neighbours(sample, limit=3)), 404, 422))
-    def neighbours(request: Request, id: str, relation: Annotated[str | None, Query(description="Only this property, e.g. hasSymptom or mkg:hasSymptom")] = None,
+                responses=examples.doc(NeighbourResults, lambda: service.neighbours(sample, limit=3), 404, 422))
+    async def neighbours(request: Request, id: str, relation: Annotated[str | None, Query(description="Only this property, e.g. hasSymptom or mkg:hasSymptom")] = None,
                    direction: Annotated[str, Query(pattern="^(both|outgoing|incoming)$")] = "both",
                    kind: Kinds = None, limit: Limit = 50, offset: Offset = 0) -> Response:
         """Both directions by default; `total` counts them all."""
-        return _call(request, lambda: service.neighbours(id, relation=relation, direction=direction, kinds=kind,
+        return await _call(request, lambda: service.neighbours(id, relation=relation, direction=direction, kinds=kind,
                                                          limit=limit, offset=offset))
 
     @router.get("/concepts/{id:path}", response_model=Concept, summary="Everything about one concept",
-                responses=_doc(Concept, _example(lambda: service.lookup(sample)), 404, 422))
+                responses=examples.doc(Concept, lambda: service.lookup(sample), 404, 422))
     async def lookup(request: Request, id: str) -> Response:
         """`id` is a CURIE (medkg:sacral-fracture), a concept name (sacral-fracture) or a full IRI.
         Kind, label, synonyms with their type, definition and its source, codes with their labels,
         every relation in both directions with the source and the quoted sentence behind it.
         An unknown concept is a 404 whose body suggests concepts by name."""
-        return _call(request, lambda: service.lookup_json(id))
+        cached = service.cached_lookup_json(id)  # the hot path: answered on the event loop
+        if cached is not None:
+            return _answer(request, cached)
+        return await _call(request, lambda: service.lookup_json(id))
 
     return router
