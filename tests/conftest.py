@@ -45,6 +45,7 @@ class LiveServer:
 
     url: str
     process: subprocess.Popen[bytes]
+    store_dir: Path | None = None  # --store DIR, when the fixture chose it
 
     @property
     def sparql(self) -> str:
@@ -194,36 +195,89 @@ def oxigraph_binary() -> str:
     return binary
 
 
+@contextmanager
+def run_oxigraph(location: Path) -> Iterator[OxigraphServer]:
+    """`oxigraph serve` storing in ``location``, on a free port, until the block ends."""
+    binary = oxigraph_binary()
+    port = free_port()
+    with tempfile.TemporaryFile() as log:  # not a pipe: a chatty server must never block on it
+        process = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                                   stdout=log, stderr=subprocess.STDOUT)
+        server = OxigraphServer(f"http://127.0.0.1:{port}", process)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"oxigraph serve exited with {process.returncode}: {log.read().decode()}")
+                try:
+                    if httpx.get(server.query, params={"query": "ASK {}"}, timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("oxigraph serve did not answer within 30 s")
+                time.sleep(0.05)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
     """`oxigraph serve` for the whole session (empty at first: tests load what they need)."""
-    binary = oxigraph_binary()
-    port = free_port()
-    location = tmp_path_factory.mktemp("oxigraph")
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-                               stdout=log, stderr=subprocess.STDOUT)
-    server = OxigraphServer(f"http://127.0.0.1:{port}", process)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(f"oxigraph serve exited with {process.returncode}: {log.read().decode()}")
-            try:
-                if httpx.get(server.query, params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("oxigraph serve did not answer within 30 s")
-            time.sleep(0.05)
+    with run_oxigraph(tmp_path_factory.mktemp("oxigraph")) as server:
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+
+
+# -- the packaged graph served over each store, for the whole session -------------------------------
+# The concept-API suite runs on all three (issue 6): memory in-process (`packaged_client`), and a
+# real `medkg serve` over an on-disk store and over a remote `oxigraph serve` holding only it.
+
+
+@pytest.fixture(scope="session")
+def disk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """`medkg serve --store DIR` on the packaged graph."""
+    directory = tmp_path_factory.mktemp("disk-store") / "store"
+    with start_server("--store", str(directory), "--workers", "2") as live:
+        live.store_dir = directory
+        yield live
+
+
+@pytest.fixture(scope="session")
+def remote_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """`medkg serve --store URL` over an `oxigraph serve` of its own, loaded with the packaged graph."""
+    from medkg.remote_load import load_into
+    from medkg.store_remote import endpoints
+
+    with run_oxigraph(tmp_path_factory.mktemp("oxigraph-api")) as oxigraph:
+        load_into(endpoints(oxigraph.query))
+        with start_server("--store", oxigraph.query, "--workers", "2") as live:
+            yield live
+
+
+@pytest.fixture(scope="session")
+def disk_client(disk_server: LiveServer) -> Iterator[httpx.Client]:
+    with disk_server.client() as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def remote_client(remote_server: LiveServer) -> Iterator[httpx.Client]:
+    with remote_server.client() as client:
+        yield client
+
+
+STORES = ["memory", pytest.param("disk", marks=pytest.mark.server), pytest.param("remote", marks=pytest.mark.server)]
+
+
+@pytest.fixture(scope="session", params=STORES)
+def api(request: pytest.FixtureRequest) -> AsgiClient | httpx.Client:
+    """The packaged graph's app over each store in turn: memory (in-process), DIR and URL (real servers)."""
+    name = {"memory": "packaged_client", "disk": "disk_client", "remote": "remote_client"}[request.param]
+    return request.getfixturevalue(name)  # type: ignore[no-any-return]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,16 +12,19 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from medkg import __version__
-from medkg.backends import backend_for
+from medkg.backends import MemoryBackend, StoreOptionError, backend_for, store_folder
 from medkg.concepts import ConceptService
 from medkg.description import GraphStatistics, dataset_statistics
 from medkg.engine import QueryEngine
 from medkg.settings import Settings
+from medkg.store_disk import OnDiskBackend
 from medkg.store_remote import RemoteError
-from medkg.web import concepts, health, pages, sparql
+from medkg.web import concepts, graph_store, health, pages, sparql
 from medkg.web.asgi import Receive, Scope, Send
 from medkg.web.sparql_openapi import SPARQL_ERROR_SCHEMA, SPARQL_PATH
+from medkg.web.writes import WriteGate
 from medkg.worker import WorkerConfig
+from medkg.writes.serving import DiskWriter, LiveStore, MemoryWriter
 
 
 class MedkgApp(FastAPI):
@@ -44,18 +48,29 @@ class MedkgApp(FastAPI):
 
 def new_engine(settings: Settings) -> QueryEngine:
     """The query worker pool for the settings' store (not started)."""
-    backend = backend_for(settings.store, settings.paths, settings.base)
+    backend = backend_for(settings.store, settings.paths, settings.base, force_reload=settings.force_reload)
     engine_class = QueryEngine
     if not getattr(backend, "local", True):  # a remote SPARQL server: forward, no workers
         from medkg.remote_engine import RemoteEngine
 
         engine_class = RemoteEngine
-    return engine_class(
+    writer: MemoryWriter | DiskWriter | None = None
+    if settings.write_token is not None:  # curated writes run in the zygote (medkg.writes.serving)
+        if isinstance(backend, MemoryBackend):
+            writer = MemoryWriter(backend, settings.base, settings.max_request_bytes)
+        elif isinstance(backend, OnDiskBackend):
+            writer = DiskWriter(backend, settings.base, settings.max_request_bytes)
+        else:
+            raise StoreOptionError("curated writes (--write-token) go to the memory or an on-disk store; "
+                                   "a remote SPARQL server takes its writes itself")
+    engine = engine_class(
         backend,
         workers=settings.workers,
         max_queue=settings.max_queue,
         config=WorkerConfig(base=settings.base, allow_service=settings.allow_service),
     )
+    engine.writer = writer
+    return engine
 
 
 def create_app(settings: Settings | None = None, engine: QueryEngine | None = None) -> MedkgApp:
@@ -95,15 +110,37 @@ def create_app(settings: Settings | None = None, engine: QueryEngine | None = No
         allow_headers=["*"],
     )
 
+    # Curated writes: the front follows each committed write (medkg.web.writes). Its services read
+    # the store through `live`, swapped to the written copy once that is complete.
+    writes = WriteGate(settings, engine)
+    live = LiveStore(engine.backend.load()) if writes.enabled else None
+
+    async def after_write(reply: dict[str, Any]) -> None:
+        assert live is not None
+
+        def rebuild() -> None:
+            store = engine.backend.follow(reply)  # type: ignore[attr-defined]
+            live.current = store
+            statistics[:] = dataset_statistics(store)
+            app.state.concepts.refresh()
+
+        await asyncio.to_thread(rebuild)
+
+    writes.hooks.append(after_write)
+
     # -- every route -------------------------------------------------------------------------------
-    sparql_endpoint = sparql.SparqlEndpoint(settings, engine, dataset_stats)
+    sparql_endpoint = sparql.SparqlEndpoint(settings, engine, dataset_stats, writes)
     app.lean_routes = {path: sparql_endpoint for path in sparql.PATHS}  # /sparql
+    store_endpoint = graph_store.GraphStoreEndpoint(sparql_endpoint, writes, engine.backend.load)
+    app.lean_routes.update({path: store_endpoint for path in graph_store.PATHS})  # /store (Graph Store Protocol)
     app.include_router(health.router)  # /health
-    app.state.concepts = ConceptService.from_store(engine.backend.load(), settings.base)
+    app.state.concepts = ConceptService.from_store(  # on disk: indexes saved beside the store for restarts
+        live or engine.backend.load(), settings.base, saved_beside=store_folder(engine.backend))  # type: ignore[arg-type]
     app.include_router(concepts.build_router(app.state.concepts))  # /api/... (concept API)
     app.include_router(pages.build_router(app.state.concepts))  # /, /search, /query, /concept/..., /ontology/..., /source/...
 
     app.add_exception_handler(RemoteError, _remote_store_error)  # --store URL: the server failed us
+    concepts.install(app)  # /api errors (FastAPI's 422s, routing 404/405s) as ApiError; lazy OpenAPI examples
     _document_lean_routes(app)
     return app
 

@@ -3,7 +3,8 @@
 Apps ask the same small queries again and again (a concept's page, its labels); answering those
 from memory skips the round trip to a query worker. Keyed by everything that shapes the bytes:
 query text, dataset and Accept header. Bounded by bytes (keys count too), least recently used
-first out. ``clear()`` is the hook for a future write path (issue 7).
+first out. The server keys answers by the engine's generation too and clears the cache after
+each curated write (issue 7), so an answer from before a write is never served after it.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # reflows the docstrings' wrapped lines into paragraphs
 )
 
 BaseOption = Annotated[
@@ -191,7 +192,7 @@ def serve(
         int, typer.Option(help="Results larger than this are streamed; a streamed result cut short by the timeout ends with a dropped connection.", min=0)
     ] = 1024 * 1024,
     cache_bytes: Annotated[
-        int, typer.Option(help="Memory for answers to repeated queries (the graph does not change while served); 0 turns the cache off.", min=0)
+        int, typer.Option(help="Memory for answers to repeated queries (cleared by each curated write); 0 turns the cache off.", min=0)
     ] = 64 * 1024 * 1024,
     allow_service: Annotated[
         bool, typer.Option("--allow-service", help="Allow SPARQL SERVICE (federated queries that make the server fetch URLs). Off by default.")
@@ -200,6 +201,17 @@ def serve(
         Optional[list[str]], typer.Option(help="Origin allowed to query from a browser (repeatable; default: any).", show_default=False)
     ] = None,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = False,
+    write_token: Annotated[
+        Optional[str],
+        typer.Option(help="Accept curated writes (SPARQL Update on /sparql, Graph Store Protocol on /store) "
+                     "from clients sending 'Authorization: Bearer SECRET'. The value is SECRET or NAME:SECRET (NAME is "
+                     "recorded in the provenance graph); SECRET has 16+ characters. Default: $MEDKG_WRITE_TOKEN, "
+                     "better than this option, which other users can see in the process list. Never logged. "
+                     "Without a token the server is read-only.", show_default=False),
+    ] = None,
+    force_reload: Annotated[
+        bool, typer.Option("--force-reload", help="With --store DIR: reload changed inputs even though the store holds curated writes, dropping them (export them first with `medkg export --store DIR`).")
+    ] = False,
     base: BaseOption = DEFAULT_BASE,
 ) -> None:
     """Serve the graph: SPARQL 1.1 endpoint at /sparql, health at /health, API docs at /docs.
@@ -211,8 +223,15 @@ def serve(
     from medkg.serve import ServeError
     from medkg.serve import serve as run_server
     from medkg.settings import Settings, default_workers
+    from medkg.writes.auth import token_from
 
+    try:
+        token = token_from(write_token)
+    except ValueError as error:
+        raise CliError(f"--write-token / $MEDKG_WRITE_TOKEN: {error}", 2) from None
     settings = Settings(
+        write_token=token,
+        force_reload=force_reload,
         base=base,
         paths=tuple(paths or ()),
         store=store,

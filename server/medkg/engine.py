@@ -11,23 +11,32 @@ Design (see medkg.worker for the processes):
 - A worker's answer is read by an asyncio protocol, frame by frame, into its run's queue. The
   moment the last frame arrives the worker takes the next waiting query, before the event loop
   gets round to the task that reads the answer: no worker idles while the web front is busy.
+- ``write()`` sends a curated write to the zygote, which runs it (serialized: one control socket,
+  one lock) on the store the workers are forked from. After a committed write the generation goes
+  up: idle workers of an older one are killed and replaced before ``write()`` returns, busy ones
+  finish their query on their consistent old snapshot and are replaced instead of reused. So a
+  query sent after ``write()`` returned sees the write, and none ever sees half of one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
 import socket
 import struct
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
 from medkg import wire
 from medkg.backends import StoreBackend
 from medkg.worker import WorkerConfig, run_zygote
+
+Writer = Callable[[dict[str, Any]], dict[str, Any]]
 
 log = logging.getLogger("medkg.engine")
 
@@ -73,10 +82,11 @@ _LOW_WATER = 1024 * 1024
 class _Worker(asyncio.Protocol):
     """One worker process, and the protocol reading its frames."""
 
-    def __init__(self, engine: QueryEngine, pid: int, sock: socket.socket) -> None:
+    def __init__(self, engine: QueryEngine, pid: int, sock: socket.socket, generation: int = 0) -> None:
         self.engine = engine
         self.pid = pid
         self.sock = sock
+        self.generation = generation  # the store version it was forked with
         self.transport: asyncio.Transport | None = None
         self.run: Run | None = None  # the query it is answering
         self._buffer = bytearray()
@@ -214,7 +224,7 @@ class QueryEngine:
     """A pool of query workers over one store. See the module docstring."""
 
     def __init__(self, backend: StoreBackend, *, workers: int = 2, max_queue: int = 64,
-                 config: WorkerConfig | None = None) -> None:
+                 config: WorkerConfig | None = None, writer: Writer | None = None) -> None:
         if workers < 1:
             raise ValueError("at least one query worker is needed")
         self.backend = backend
@@ -231,6 +241,8 @@ class QueryEngine:
         self._spawn_lock: asyncio.Lock | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._attached = False
+        self.writer = writer  # runs in the zygote; None: read-only
+        self.generation = 0  # committed writes so far
 
     # -- life cycle ------------------------------------------------------------------------------
 
@@ -245,7 +257,7 @@ class QueryEngine:
         if pid == 0:  # the zygote
             ours.close()
             try:
-                run_zygote(theirs, self.backend.worker_store, self.config)
+                run_zygote(theirs, self.backend.worker_store, self.config, self.writer)
             finally:
                 os._exit(0)
         theirs.close()
@@ -340,6 +352,9 @@ class QueryEngine:
         """A worker is free: start the first waiting query on it, or keep it idle."""
         if worker.pid not in self._all or self._stopping:
             return
+        if worker.generation < self.generation:  # forked before a write: its store is out of date
+            self._discard(worker)
+            return
         loop = asyncio.get_running_loop()
         while self._waiters:
             future, message, deadline = self._waiters.popleft()
@@ -375,6 +390,51 @@ class QueryEngine:
         self._all[worker.pid] = worker
         self._release(worker)
 
+    # -- writes through the zygote ---------------------------------------------------------------
+
+    async def write(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Runs a write request in the zygote (medkg.writes.serving); its JSON reply.
+
+        After a committed write, returns only once the idle workers serve the new store."""
+        assert self._control is not None and self._spawn_lock is not None
+        loop = asyncio.get_running_loop()
+        payload = json.dumps(request).encode()
+        async with self._spawn_lock:
+            await loop.sock_sendall(self._control, b"u" + struct.pack(">I", len(payload)) + payload)
+            (size,) = struct.unpack(">I", await self._recv_control(4))
+            reply: dict[str, Any] = json.loads(await self._recv_control(size))
+            if reply.get("ok") and (reply.get("added") or reply.get("removed")):
+                await self._new_generation()
+        return reply
+
+    async def _recv_control(self, size: int) -> bytes:
+        assert self._control is not None
+        loop = asyncio.get_running_loop()
+        data = b""
+        while len(data) < size:
+            chunk = await loop.sock_recv(self._control, size - len(data))
+            if not chunk:
+                raise OSError("the query worker zygote has exited")
+            data += chunk
+        return data
+
+    async def _new_generation(self) -> None:
+        """Replaces the idle workers at once (the spawn lock is held); busy ones on release."""
+        self.generation += 1
+        stale = [w for w in self._idle if w.generation < self.generation]
+        for worker in stale:
+            self._idle.remove(worker)
+            self._all.pop(worker.pid, None)
+            worker.kill()
+        for _ in stale:
+            try:
+                worker = await self._spawn_locked()
+            except OSError as error:
+                log.error("cannot start a query worker: %s", error)
+                return
+            self._all[worker.pid] = worker
+            self._release(worker)
+
     # -- spawning through the zygote -------------------------------------------------------------
 
     def _spawn_blocking(self) -> _Worker:
@@ -388,18 +448,16 @@ class QueryEngine:
         return _Worker(self, struct.unpack(">I", reply)[0], ours)
 
     async def _spawn(self) -> _Worker:
-        assert self._control is not None and self._spawn_lock is not None
-        loop = asyncio.get_running_loop()
+        assert self._spawn_lock is not None
         async with self._spawn_lock:
-            ours, theirs = socket.socketpair()
-            socket.send_fds(self._control, [b"w"], [theirs.fileno()])  # a few bytes: never blocks
-            theirs.close()
-            reply = b""
-            while len(reply) < 4:
-                chunk = await loop.sock_recv(self._control, 4 - len(reply))
-                if not chunk:
-                    raise OSError("the query worker zygote has exited")
-                reply += chunk
-        worker = _Worker(self, struct.unpack(">I", reply)[0], ours)
+            return await self._spawn_locked()
+
+    async def _spawn_locked(self) -> _Worker:
+        assert self._control is not None
+        ours, theirs = socket.socketpair()
+        socket.send_fds(self._control, [b"w"], [theirs.fileno()])  # a few bytes: never blocks
+        theirs.close()
+        reply = await self._recv_control(4)
+        worker = _Worker(self, struct.unpack(">I", reply)[0], ours, self.generation)
         await worker.attach()
         return worker

@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from medkg.namespaces import DEFAULT_BASE
+
+if TYPE_CHECKING:
+    from medkg.writes.auth import WriteToken
 
 
 def default_workers() -> int:
@@ -39,5 +43,13 @@ class Settings:
     stream_after_bytes: int = 1024 * 1024  # results bigger than this are streamed
     cache_bytes: int = 64 * 1024 * 1024  # complete answers kept for repeated queries; 0: none
     allow_service: bool = False
-    read_only: bool = True  # issue 7 adds authenticated updates
+    read_only: bool = True  # False when write_token is set
+    # Curated writes (SPARQL Update, Graph Store Protocol) are accepted with this bearer token only;
+    # None: the server is read-only. Its repr hides the secret.
+    write_token: WriteToken | None = None
+    force_reload: bool = False  # --store DIR: reload changed inputs even over curated writes
     cors_origins: tuple[str, ...] = ("*",)
+
+    def __post_init__(self) -> None:
+        if self.write_token is not None:
+            object.__setattr__(self, "read_only", False)

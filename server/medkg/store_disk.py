@@ -2,10 +2,12 @@
 
 Layout of DIR (nothing else may be in it, so a wrong DIR is refused rather than clobbered):
 
-    medkg-store.json   the manifest: fingerprint of the inputs and the name of the live store
-    store-<id>/        the live RocksDB store
+    medkg-store.json   the manifest: fingerprint of the inputs, the name of the live store, and
+                       how many curated writes it holds
+    store-<id>/        the live RocksDB store (and, after a write, the previous one a while)
     .loading-<id>/     a load in progress (or the remains of a crashed one, removed on next load)
-    .lock              taken while loading, so two servers never load into DIR at once
+    .writing-<id>/     a curated write in progress (or the remains of a crashed one, removed at start)
+    .lock              taken while loading or writing, so two processes never change DIR at once
 
 A load goes into a fresh ``.loading-<id>``, is renamed to ``store-<id>``, and only then is the
 manifest replaced (atomically) to point at it. A crash at any moment leaves either the old
@@ -14,6 +16,13 @@ manifest and the old store, or no manifest: never a manifest naming a half-loade
 The fingerprint is a hash of the medkg version, the base IRI, and the content of every input file
 with the graph it goes into; a different fingerprint means reload. Hashing reads the inputs (a
 few hundred MB/s) but parses nothing, so reopening costs milliseconds plus that read.
+
+A curated write (``apply_write``) never touches the live folder, which workers have open read-only:
+it checkpoints it (hard links) into ``.writing-<id>``, applies the change there, flushes, closes,
+renames it ``store-<id>`` and only then replaces the manifest, atomically; the server acknowledges
+the write after that. A crash before the manifest is replaced leaves the previous store live and
+the write unacknowledged. When the inputs change, a store holding writes is not reloaded over
+unless forced: the writes would be lost (``medkg export --store DIR`` keeps them).
 
 RocksDB handles do not survive fork(): the serving process and each query worker open the store
 read-only on their own (RocksDB read-only mode takes no lock, so any number may).
@@ -28,7 +37,7 @@ import json
 import os
 import secrets
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +63,10 @@ _FORMAT = 1  # bump when the layout or the fingerprint recipe changes: old store
 
 class StoreDirError(StoreOptionError):
     """A --store DIR that cannot hold the store (a file, unwritable, someone else's folder)."""
+
+
+class CuratedWritesAtRisk(StoreDirError):
+    """The inputs changed, and reloading would drop the curated writes the store holds."""
 
 
 @dataclass(frozen=True)
@@ -124,10 +137,11 @@ class OnDiskBackend:
     name = "disk"
 
     def __init__(self, directory: Path | str, paths: Sequence[Path | str] | None = None,
-                 base: str = DEFAULT_BASE) -> None:
+                 base: str = DEFAULT_BASE, force_reload: bool = False) -> None:
         self.directory = Path(directory)
         self.paths = list(paths or [])
         self.base = base
+        self.force_reload = force_reload
         self.reloaded: bool | None = None  # after load(): True if it (re)loaded, False if reopened
         self._store: ox.Store | None = None
         self._live: Path | None = None
@@ -141,8 +155,20 @@ class OnDiskBackend:
 
     def load(self) -> ox.Store:
         if self._store is None:
-            self._live, self.reloaded = open_or_load(self.directory, plan_inputs(self.paths, self.base), self.base)
+            self._live, self.reloaded = open_or_load(self.directory, plan_inputs(self.paths, self.base), self.base,
+                                                     force=self.force_reload)
+            _remove_unfinished_writes(self.directory)
             self._store = ox.Store.read_only(str(self._live))
+        return self._store
+
+    def moved_to(self, name: str) -> None:
+        """After a committed write (in the zygote): new workers open ``name``."""
+        self._live = self.directory / name
+
+    def follow(self, reply: dict[str, object]) -> ox.Store:
+        """After a committed write (in the front): reopen the new live store."""
+        self.moved_to(str(reply["store"]))
+        self._store = ox.Store.read_only(str(self.store_path))
         return self._store
 
     @property
@@ -176,13 +202,23 @@ def read_manifest(directory: Path) -> dict[str, object] | None:
     return manifest if isinstance(manifest, dict) else None
 
 
-def open_or_load(directory: Path, inputs: Sequence[Input], base: str) -> tuple[Path, bool]:
-    """The live store folder for ``inputs`` in ``directory``, and whether it had to be loaded."""
+def open_or_load(directory: Path, inputs: Sequence[Input], base: str, *, force: bool = False) -> tuple[Path, bool]:
+    """The live store folder for ``inputs`` in ``directory``, and whether it had to be loaded.
+
+    Refuses (CuratedWritesAtRisk) to reload over a store holding curated writes unless ``force``."""
     check_directory(directory)
     wanted = fingerprint(inputs, base)
     live = _current(directory, wanted)
     if live is not None:
         return live, False
+    manifest = read_manifest(directory)
+    writes = int(str(manifest.get("writes", 0))) if manifest else 0
+    if writes and not force:
+        raise CuratedWritesAtRisk(
+            f"--store {directory}: the inputs changed, and reloading them would drop the {writes} curated "
+            f"write(s) this store holds; keep them with `medkg export --store {directory} --out DIR` (then "
+            "merge that into your inputs), or start with --force-reload to reload and drop them"
+        )
     _ensure_writable(directory)
     with _locked(directory):
         live = _current(directory, wanted)  # another process may have loaded it while we waited
@@ -200,7 +236,7 @@ def _current(directory: Path, wanted: str) -> Path | None:
 
 
 def _ours(name: str) -> bool:
-    return name in (MANIFEST, LOCK, MANIFEST + ".tmp") or name.startswith(("store-", ".loading-"))
+    return name in (MANIFEST, LOCK, MANIFEST + ".tmp") or name.startswith(("store-", ".loading-", ".writing-"))
 
 
 def check_directory(directory: Path) -> None:
@@ -279,3 +315,72 @@ def _write_manifest(directory: Path, manifest: dict[str, object]) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _remove_unfinished_writes(directory: Path) -> None:
+    """Removes the staging folders of writes a crash interrupted (never acknowledged)."""
+    if not any(directory.glob(".writing-*")):
+        return
+    try:
+        with _locked(directory):
+            for stale in directory.glob(".writing-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+    except OSError:
+        pass
+
+
+def apply_write_in_new_process(directory: Path, live: Path, added: str, removed: str) -> Path:
+    """``apply_write`` in a freshly started Python process (N-Quads in): RocksDB cannot write in a
+    process forked from one that has opened it (its background flush threads are not inherited),
+    and the zygote is such a process."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "medkg.store_disk", str(directory), str(live)],
+                          input=json.dumps({"added": added, "removed": removed}).encode(),
+                          capture_output=True, check=False)
+    if done.returncode != 0:
+        raise OSError(f"the store writer failed: {done.stderr.decode(errors='replace')[-2000:]}")
+    return directory / done.stdout.decode().strip()
+
+
+def apply_write(directory: Path, live: Path, added: Iterable[ox.Quad], removed: Iterable[ox.Quad]) -> Path:
+    """Commits a validated change as a new live store; its folder. Acknowledge only after this
+    returns: the manifest names the new store, durably (see the module docstring)."""
+    with _locked(directory):
+        ident = secrets.token_hex(8)
+        staging = directory / f".writing-{ident}"
+        try:
+            source = ox.Store.read_only(str(live))
+            source.backup(str(staging))  # a RocksDB checkpoint: hard links to the immutable files
+            del source
+            store = ox.Store(str(staging))
+            for quad in removed:
+                store.remove(quad)
+            store.extend(added)
+            store.flush()
+            del store
+            gc.collect()  # closes RocksDB before the folder is renamed
+            new = directory / f"store-{ident}"
+            staging.rename(new)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        manifest = read_manifest(directory) or {}
+        writes = int(str(manifest.get("writes", 0))) + 1
+        _write_manifest(directory, {**manifest, "store": new.name, "writes": writes})  # the commit point
+        for old in directory.glob("store-*"):  # keep the previous one for queries still running on it
+            if old.is_dir() and old not in (new, live):
+                shutil.rmtree(old, ignore_errors=True)
+    return new
+
+
+if __name__ == "__main__":  # apply_write_in_new_process: DIRECTORY LIVE, {"added", "removed"} N-Quads on stdin
+    import sys
+
+    from medkg import sandbox
+
+    sandbox.die_with_parent()
+    change = json.loads(sys.stdin.buffer.read())
+    quads = {k: list(ox.parse(change[k].encode(), format=ox.RdfFormat.N_QUADS)) if change[k] else [] for k in change}
+    print(apply_write(Path(sys.argv[1]), Path(sys.argv[2]), quads["added"], quads["removed"]).name)

@@ -11,6 +11,7 @@ Everything here runs in the child processes and is blocking, plain code.
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import socket
@@ -156,8 +157,12 @@ def serve(sock: socket.socket, store: ox.Store, config: WorkerConfig) -> None:
             sock.sendall(_error(500, "internal_error", "internal error in the query worker: " + traceback.format_exc(limit=3)))
 
 
-def run_zygote(control: socket.socket, store_factory: Callable[[], ox.Store], config: WorkerConfig) -> None:
-    """The zygote's loop: for each socket the front sends, fork a worker serving it, reply its pid.
+def run_zygote(control: socket.socket, store_factory: Callable[[], ox.Store], config: WorkerConfig,
+               writer: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
+    """The zygote's loop: for each socket the front sends, fork a worker serving it, reply its pid;
+    for each write message (``b"u"``, a 4-byte length, a JSON request), run ``writer`` and reply
+    with a 4-byte length and its JSON answer (medkg.writes.serving). Writes are thus serialized,
+    and a worker forked after a write serves the written store.
 
     ``store_factory`` runs in each new worker (the memory backend returns the inherited store).
     """
@@ -176,10 +181,13 @@ def run_zygote(control: socket.socket, store_factory: Callable[[], ox.Store], co
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the front stops us; Ctrl-C is its business
     while True:
         try:
-            _, fds, _, _ = socket.recv_fds(control, 16, 1)
+            message, fds, _, _ = socket.recv_fds(control, 16, 1)
         except OSError:
             return
         if not fds:
+            if message[:1] == b"u":
+                _write(control, message, writer)
+                continue
             return  # the front closed the control socket
         pid = os.fork()
         if pid == 0:
@@ -193,3 +201,26 @@ def run_zygote(control: socket.socket, store_factory: Callable[[], ox.Store], co
                 os._exit(0)
         os.close(fds[0])
         control.sendall(struct.pack(">I", pid))
+
+
+def _write(control: socket.socket, message: bytes, writer: Callable[[dict[str, Any]], dict[str, Any]] | None) -> None:
+    """Reads the rest of a write message, runs it, sends the length-prefixed JSON reply."""
+    while len(message) < 5:
+        more = wire.recv_exact(control, 5 - len(message))
+        if more is None:
+            return
+        message += more
+    (size,) = struct.unpack(">I", message[1:5])
+    body = message[5:]
+    if len(body) < size:
+        rest = wire.recv_exact(control, size - len(body))
+        if rest is None:
+            return
+        body += rest
+    if writer is None:
+        reply: dict[str, Any] = {"ok": False, "status": 403, "error": "ReadOnly", "report": None,
+                                 "message": "this server accepts no writes"}
+    else:
+        reply = writer(json.loads(body))
+    data = json.dumps(reply).encode()
+    control.sendall(struct.pack(">I", len(data)) + data)

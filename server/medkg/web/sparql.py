@@ -21,6 +21,8 @@ from medkg.cache import ResponseCache
 from medkg.engine import EngineBusy, QueryEngine, QueryRequest, QueryTimeout, Run, WorkerFailed
 from medkg.settings import Settings
 from medkg.web.asgi import JSON_TYPE, Cors, Headers, Receive, Scope, Send, error_body, respond
+from medkg.web.writes import WriteGate, WriteRefused, success_body
+from medkg.writes.serving import request_update
 
 log = logging.getLogger("medkg.sparql")
 
@@ -77,9 +79,13 @@ class SparqlEndpoint:
     """The ASGI app for /sparql."""
 
     def __init__(self, settings: Settings, engine: QueryEngine,
-                 statistics: Callable[[], list[description.GraphStatistics]]) -> None:
+                 statistics: Callable[[], list[description.GraphStatistics]],
+                 writes: WriteGate | None = None) -> None:
         self.settings = settings
         self.engine = engine
+        self.writes = writes
+        if writes is not None:
+            writes.hooks.append(self._after_write)
         self.cors = Cors(settings.cors_origins)
         self.cache = ResponseCache(settings.cache_bytes) if settings.cache_bytes > 0 else None
         self._statistics = statistics
@@ -93,6 +99,9 @@ class SparqlEndpoint:
         except ProtocolError as error:
             await respond(send, error.status, error_body(error.status, error.code, str(error)),
                           JSON_TYPE, [*error.headers, *cors], scope["method"] == "HEAD")
+        except WriteRefused as error:
+            await respond(send, error.status, error_body(error.status, error.code, str(error), **error.extra),
+                          JSON_TYPE, [*error.headers, *cors])
         except StreamAborted as error:
             log.warning("dropped a streamed response before its end: %s", error)
             raise  # the server closes the connection without the final chunk
@@ -119,7 +128,7 @@ class SparqlEndpoint:
         cache_key: tuple[object, ...] | None = None
         if method != "POST" and raw_query and self.cache is not None:
             # A repeated GET is answered before its parameters are even decoded.
-            cache_key = (raw_query, headers.get(b"accept", b""), self._base_iri(scope))
+            cache_key = (raw_query, headers.get(b"accept", b""), self._base_iri(scope), getattr(self.engine, "generation", 0))
             hit = self.cache.get(cache_key)
             if hit is not None:
                 await respond(send, 200, hit[1], hit[0], [(b"vary", b"Accept"), *cors], method == "HEAD")
@@ -139,7 +148,7 @@ class SparqlEndpoint:
         else:  # POST
             query_or_none = await self._post_query(scope, receive, headers, params)
             if query_or_none is None:
-                await self._update(params)
+                await self._update(params, headers, send, cors)
                 return
             query = query_or_none
         await self._query(scope, receive, send, query, params, headers.get(b"accept"), cors, cache_key)
@@ -205,12 +214,25 @@ class SparqlEndpoint:
         raise ProtocolError(415, "unsupported_media_type", f"cannot read a {media} body: send "
                             "application/x-www-form-urlencoded or application/sparql-query")
 
-    async def _update(self, params: dict[str, list[str]]) -> None:
-        """SPARQL Update. The seam for authenticated writes (issue 7): refused while read-only."""
-        if self.settings.read_only:
+    async def _update(self, params: dict[str, list[str]], headers: dict[bytes, bytes], send: Send,
+                      cors: Headers) -> None:
+        """SPARQL Update: only with the write token (medkg.web.writes); read-only otherwise."""
+        if self.writes is None or not self.writes.enabled:
             raise ProtocolError(403, "read_only", "this endpoint is read-only: SPARQL Update is not accepted. "
                                 "Query with SELECT, ASK, CONSTRUCT or DESCRIBE.")
-        raise ProtocolError(501, "update_not_implemented", "SPARQL Update is not implemented yet")
+        name = self.writes.authorize(headers)
+        if any(p in params for p in _DATASET_PARAMS) or "using-graph-uri" in params or "using-named-graph-uri" in params:
+            raise ProtocolError(400, "unsupported_parameter", "using-graph-uri / using-named-graph-uri are not "
+                                "supported: write USING or WITH in the update itself")
+        reply = await self.writes.write(request_update(self._single(params, "update"), name))
+        await respond(send, 200, success_body(reply), JSON_TYPE, cors)
+
+    async def _after_write(self, _reply: object) -> None:
+        # Keys carry the generation too, so an answer computed before the write is never served
+        # after it; clearing frees the room at once.
+        if self.cache is not None:
+            self.cache.clear()
+        self._descriptions.clear()
 
     def _timeout(self, params: dict[str, list[str]]) -> float:
         limit = self.settings.query_timeout
@@ -232,7 +254,8 @@ class SparqlEndpoint:
         accept_text = accept.decode("latin-1") if accept else None
         default_graphs, named_graphs = params.get("default-graph-uri"), params.get("named-graph-uri")
         base_iri = self._base_iri(scope)
-        key = cache_key or (query, tuple(default_graphs or ()), tuple(named_graphs or ()), accept_text or "", base_iri)
+        key = cache_key or (query, tuple(default_graphs or ()), tuple(named_graphs or ()), accept_text or "", base_iri,
+                            getattr(self.engine, "generation", 0))
         if self.cache is not None and cache_key is None:
             hit = self.cache.get(key)
             if hit is not None:

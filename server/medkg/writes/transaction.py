@@ -91,6 +91,10 @@ class WriteResult:
     focus_nodes: int
     full_validation: bool
     seconds: dict[str, float] = field(default_factory=dict)
+    # The quads the commit added (the provenance record included) and removed: what a copy of the
+    # store needs to follow the write (the server's front, an on-disk checkpoint).
+    added_quads: frozenset[ox.Quad] = field(default=frozenset(), repr=False)
+    removed_quads: frozenset[ox.Quad] = field(default=frozenset(), repr=False)
 
 
 class WriteCore:
@@ -205,11 +209,14 @@ class WriteCore:
             if not report.conforms:
                 raise WriteRejected(report)
             activity = self.base + PROVENANCE_PREFIX + uuid.uuid4().hex
+            record_quads: list[ox.Quad] = []
             if changed:
-                staging.extend(self._provenance(activity, token_name, len(added), len(removed), record))
+                record_quads = self._provenance(activity, token_name, len(added), len(removed), record)
+                staging.extend(record_quads)
                 self._store = staging  # the commit: one reference swap
             seconds["total"] = time.perf_counter() - t0
-        return WriteResult(activity if changed else "", len(added), len(removed), len(nodes), full, seconds)
+        return WriteResult(activity if changed else "", len(added), len(removed), len(nodes), full, seconds,
+                           frozenset(added) | frozenset(record_quads), frozenset(removed))
 
     def _provenance(self, activity: str, token_name: str, added: int, removed: int, record: str) -> list[ox.Quad]:
         """The write's record: a prov:Activity, its agent (the token's name) and what changed.

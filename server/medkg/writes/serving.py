@@ -1,0 +1,184 @@
+"""Curated writes in the server: run in the zygote, followed by the front (no web imports).
+
+The zygote (medkg.worker) holds the store every query worker is forked from, and it is single-
+threaded: so writes run there, one at a time, in the order the front sends them. A write request
+is a JSON object (``request_update`` / ``request_graph_store``); the zygote runs it with
+``ZygoteWriter`` and replies with a JSON object:
+
+    {"ok": true, "activity": IRI, "added": n, "removed": n, "focus_nodes": n,
+     "added_quads": N-Quads, "removed_quads": N-Quads}
+    {"ok": false, "status": 4xx/5xx, "error": class name, "message": ..., "report": {...} or null}
+
+The front then follows the change in its own copy of the store (``follow``), bumps the engine's
+generation (old query workers are replaced) and refreshes what it derived from the graph.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import signal
+import traceback
+from collections.abc import Iterable
+from typing import Any
+
+import pyoxigraph as ox
+
+from medkg.writes.transaction import (
+    GraphStoreOperation,
+    WriteCore,
+    WriteError,
+    WriteRejected,
+    WriteResult,
+)
+
+log = logging.getLogger("medkg.writes")
+
+
+def request_update(sparql: str, token_name: str) -> dict[str, Any]:
+    return {"kind": "update", "update": sparql, "token_name": token_name}
+
+
+def request_graph_store(op: GraphStoreOperation, token_name: str) -> dict[str, Any]:
+    return {"kind": "graph_store", "method": op.method, "graph": op.graph, "content_type": op.content_type,
+            "data": base64.b64encode(op.data).decode("ascii"), "token_name": token_name}
+
+
+def _nquads(quads: Iterable[ox.Quad]) -> str:
+    return (ox.serialize(sorted(quads, key=str), format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
+
+
+def parse_nquads(text: str) -> list[ox.Quad]:
+    return list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)) if text else []
+
+
+def run_write(core: WriteCore, request: dict[str, Any]) -> tuple[dict[str, Any], WriteResult | None]:
+    """Runs one write request on ``core``: (the reply, the result when it was applied)."""
+    try:
+        if request["kind"] == "update":
+            result = core.update(request["update"], token_name=request["token_name"])
+        else:
+            op = GraphStoreOperation(request["method"], request["graph"], base64.b64decode(request["data"]),
+                                     request["content_type"])
+            result = core.graph_store(op, token_name=request["token_name"])
+    except WriteError as error:
+        report = json.loads(error.report.to_json()) if isinstance(error, WriteRejected) else None
+        return {"ok": False, "status": error.status, "error": type(error).__name__, "message": str(error),
+                "report": report}, None
+    return success_reply(result), result
+
+
+def success_reply(result: WriteResult) -> dict[str, Any]:
+    return {"ok": True, "activity": result.activity, "added": result.added, "removed": result.removed,
+            "focus_nodes": result.focus_nodes, "full_validation": result.full_validation,
+            "added_quads": _nquads(result.added_quads), "removed_quads": _nquads(result.removed_quads)}
+
+
+def internal_error() -> dict[str, Any]:
+    log.error("a write failed inside the server:\n%s", traceback.format_exc())
+    return {"ok": False, "status": 500, "error": "InternalError", "report": None,
+            "message": "internal error while writing; the graph is unchanged (see the server log)"}
+
+
+class MemoryWriter:
+    """Writes to the in-memory store, in the zygote: the committed store becomes the one new
+    workers are forked from (``backend.replace``)."""
+
+    def __init__(self, backend: Any, base: str, max_request_bytes: int) -> None:
+        self.backend = backend
+        self.base = base
+        self.max_request_bytes = max_request_bytes
+        self._core: WriteCore | None = None
+
+    def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
+        if self._core is None:
+            self._core = WriteCore(self.backend.load(), base=self.base, max_request_bytes=self.max_request_bytes)
+        try:
+            reply, result = run_write(self._core, request)
+        except Exception:  # noqa: BLE001 - a bug must not kill the zygote
+            return internal_error()
+        if result is not None:
+            self.backend.replace(self._core.store)
+        return reply
+
+
+class DiskWriter:
+    """Writes to the on-disk store, from the zygote: each write runs in a child process forked for
+    it (so the zygote, which forks the query workers, never opens RocksDB itself), which validates
+    the change and has it committed as a new store folder (medkg.store_disk.apply_write, in a
+    freshly started process: RocksDB cannot write after a fork) before replying. The zygote then
+    points new workers at that folder."""
+
+    def __init__(self, backend: Any, base: str, max_request_bytes: int) -> None:
+        self.backend = backend
+        self.base = base
+        self.max_request_bytes = max_request_bytes
+        self._shapes: Any = None
+
+    def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
+        from medkg import sandbox, validation
+
+        if self._shapes is None:
+            self._shapes = validation.load_shapes()  # parsed once, inherited by each write's child
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read)
+            try:
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote's reaper would steal our subprocess
+                sandbox.die_with_parent()
+                reply = self._write(request)
+            except BaseException:  # noqa: BLE001 - report, never propagate out of a forked child
+                reply = internal_error()
+            data = json.dumps(reply).encode()
+            with os.fdopen(write, "wb") as pipe:
+                pipe.write(data)
+            os._exit(0)
+        os.close(write)
+        with os.fdopen(read, "rb") as pipe:
+            data = pipe.read()
+        try:
+            reply = json.loads(data)
+        except ValueError:
+            return {"ok": False, "status": 500, "error": "InternalError", "report": None,
+                    "message": "the write process died; the graph is unchanged"}
+        if reply.get("ok") and reply.get("store"):
+            self.backend.moved_to(reply["store"])
+        return dict(reply)
+
+    def _write(self, request: dict[str, Any]) -> dict[str, Any]:
+        from medkg.store_disk import apply_write_in_new_process
+
+        live = self.backend.store_path
+        core = WriteCore(ox.Store.read_only(str(live)), base=self.base, shapes=self._shapes,
+                         max_request_bytes=self.max_request_bytes)
+        reply, result = run_write(core, request)
+        if result is not None and (result.added_quads or result.removed_quads):
+            new = apply_write_in_new_process(self.backend.directory, live, reply["added_quads"], reply["removed_quads"])
+            reply["store"] = new.name
+        return reply
+
+
+def follow(store: ox.Store, reply: dict[str, Any]) -> ox.Store:
+    """A new store: ``store`` with a successful write's change applied (``store`` is unchanged, so
+    a reader holding it keeps a consistent snapshot)."""
+    removed = set(parse_nquads(reply["removed_quads"]))
+    updated = ox.Store()  # copied quad by quad, so a graph emptied by the write is gone, as in the zygote
+    updated.extend(q for q in store.quads_for_pattern(None, None, None, None) if q not in removed)
+    updated.extend(parse_nquads(reply["added_quads"]))
+    return updated
+
+
+class LiveStore:
+    """A store whose target can be swapped after a write: what the front's derived services hold."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.current = store
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.current, name)
+
+    def __len__(self) -> int:
+        return len(self.current)
