@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pyoxigraph as ox
 import pytest
-from tests.conftest import LiveServer, start_server
+from conftest import LiveServer, start_server
 
 pytestmark = pytest.mark.server
 
