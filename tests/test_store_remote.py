@@ -15,6 +15,7 @@ import pyoxigraph as ox
 import pytest
 from conftest import OxigraphServer, free_port
 
+from medkg.concepts.describe import to_oxigraph
 from medkg.concepts import ConceptService
 from medkg.concepts.sparql import Term
 from medkg.namespaces import DATA_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH
@@ -38,17 +39,7 @@ def _graph(server: OxigraphServer, graph: str) -> list[ox.Triple]:
     with RemoteStore(server.query, [graph]) as remote:
         rows = remote.run("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
     assert isinstance(rows, list)
-    return [ox.Triple(*(_node(t) for t in row)) for row in rows]  # type: ignore[union-attr]
-
-
-def _node(term):  # type: ignore[no-untyped-def]
-    if term.type == "uri":
-        return ox.NamedNode(term.value)
-    if term.type == "bnode":
-        return ox.BlankNode(term.value)
-    if term.lang:
-        return ox.Literal(term.value, language=term.lang)
-    return ox.Literal(term.value, datatype=ox.NamedNode(term.datatype) if term.datatype else None)
+    return [ox.Triple(*(to_oxigraph(t) for t in row)) for row in rows]  # type: ignore[union-attr]
 
 
 def _ground(triples: list[ox.Triple]) -> set[ox.Triple]:

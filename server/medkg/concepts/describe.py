@@ -143,7 +143,8 @@ def resource_triples(run: QueryFunction, target: str, base: str) -> list[Triple]
     return sorted(triples, key=lambda t: (t[0].value != target, t[0].type, t[0].value, t[1].value, t[2].value))
 
 
-def _ox(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+def to_oxigraph(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """A term of a SPARQL JSON result as a pyoxigraph term."""
     if term.type == "uri":
         return ox.NamedNode(term.value)
     if term.type == "bnode":
@@ -155,7 +156,7 @@ def _ox(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 def serialize_triples(triples: list[Triple], fmt: ox.RdfFormat, base: str) -> bytes:
     """Triples written in an RDF syntax, with the graph's prefixes where the syntax has them."""
-    graph = [ox.Triple(_ox(s), _ox(p), _ox(o)) for s, p, o in triples]  # type: ignore[arg-type]
+    graph = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in triples]  # type: ignore[arg-type]
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
         data = ox.serialize(graph, format=fmt, prefixes=prefixes(base))
     else:

@@ -14,7 +14,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from medkg.web.asgi import JSON_TYPE, Headers, Receive, Scope, Send, error_body, respond
-from medkg.web.sparql import ProtocolError, SparqlEndpoint, _media_type, _params
+from medkg.web.sparql import ProtocolError, SparqlEndpoint, _media_type, _params, respond_refused
 from medkg.web.writes import WriteGate, WriteRefused, success_body
 from medkg.writes.serving import request_graph_store
 from medkg.writes.transaction import GraphStoreOperation
@@ -36,12 +36,8 @@ class GraphStoreEndpoint:
         cors = self.sparql.cors.headers(headers.get(b"origin"))
         try:
             await self._handle(scope, receive, send, headers, cors)
-        except ProtocolError as error:
-            await respond(send, error.status, error_body(error.status, error.code, str(error)),
-                          JSON_TYPE, [*error.headers, *cors], scope["method"] == "HEAD")
-        except WriteRefused as error:
-            await respond(send, error.status, error_body(error.status, error.code, str(error), **error.extra),
-                          JSON_TYPE, [*error.headers, *cors])
+        except (ProtocolError, WriteRefused) as error:
+            await respond_refused(send, scope, error, cors)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes],
                       cors: Headers) -> None:

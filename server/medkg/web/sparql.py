@@ -75,6 +75,13 @@ def _media_type(value: bytes | None) -> tuple[str, str | None]:
     return media.strip().lower(), charset
 
 
+async def respond_refused(send: Send, scope: Scope, error: ProtocolError | WriteRefused, cors: Headers) -> None:
+    """The JSON error answer for a request the protocol or the write gate refuses."""
+    extra = error.extra if isinstance(error, WriteRefused) else {}
+    body = error_body(error.status, error.code, str(error), **extra)
+    await respond(send, error.status, body, JSON_TYPE, [*error.headers, *cors], scope["method"] == "HEAD")
+
+
 class SparqlEndpoint:
     """The ASGI app for /sparql."""
 
@@ -96,12 +103,8 @@ class SparqlEndpoint:
         cors = self.cors.headers(headers.get(b"origin"))
         try:
             await self._handle(scope, receive, send, headers, cors)
-        except ProtocolError as error:
-            await respond(send, error.status, error_body(error.status, error.code, str(error)),
-                          JSON_TYPE, [*error.headers, *cors], scope["method"] == "HEAD")
-        except WriteRefused as error:
-            await respond(send, error.status, error_body(error.status, error.code, str(error), **error.extra),
-                          JSON_TYPE, [*error.headers, *cors])
+        except (ProtocolError, WriteRefused) as error:
+            await respond_refused(send, scope, error, cors)
         except StreamAborted as error:
             log.warning("dropped a streamed response before its end: %s", error)
             raise  # the server closes the connection without the final chunk
