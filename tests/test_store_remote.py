@@ -15,8 +15,8 @@ import pyoxigraph as ox
 import pytest
 from conftest import OxigraphServer, free_port
 
-from medkg.concepts.describe import to_oxigraph
 from medkg.concepts import ConceptService
+from medkg.concepts.describe import to_oxigraph
 from medkg.concepts.sparql import Term
 from medkg.namespaces import DATA_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH
 from medkg.remote_load import LoadReport, bnode_safe_batches, load_into

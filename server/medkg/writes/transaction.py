@@ -222,7 +222,7 @@ class WriteCore:
         """The write's record: a prov:Activity, its agent (the token's name) and what changed.
 
         The record conforms to shapes/ on its own (it is validated with the change): the agent is
-        defined, and the two count properties are declared here until the ontology has them."""
+        defined here, and the ontology declares mkg:triplesAdded / mkg:triplesRemoved."""
         g = ox.NamedNode(self.base + PROVENANCE_GRAPH)
         mkg = self.base + "ontology/"
         agent = ox.NamedNode(self.base + "source/agent-" + _slug(token_name))
@@ -244,12 +244,6 @@ class WriteCore:
         add(a, PROV + "value", ox.Literal(record))
         add(agent, rdf_type, ox.NamedNode(PROV + "Agent"))
         add(agent, "http://xmlns.com/foaf/0.1/name", ox.Literal(token_name))
-        for name, what in (("triplesAdded", "added"), ("triplesRemoved", "removed")):
-            prop = ox.NamedNode(mkg + name)
-            add(prop, rdf_type, ox.NamedNode("http://www.w3.org/2002/07/owl#DatatypeProperty"))
-            add(prop, rdfs_label, ox.Literal(f"triples {what}", language="en"))
-            add(prop, "http://www.w3.org/2004/02/skos/core#definition",
-                ox.Literal(f"How many triples a curated write {what} (in the provenance graph of writes).", language="en"))
         return quads
 
 
