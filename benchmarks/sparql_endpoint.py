@@ -183,6 +183,8 @@ def run(triples: int, args: argparse.Namespace, workdir: Path) -> dict[str, dict
         try:
             with httpx.Client() as client:
                 for query in QUERIES:
+                    if query.kind not in args.kinds:
+                        continue
                     text = PROLOGUE + query.text
                     if server.small_path:
                         if query.kind == "small":
@@ -246,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-limit", type=float, default=300.0, help="seconds allowed per request")
     parser.add_argument("--rdflib-max-triples", type=int, default=200_000)
     parser.add_argument("--skip", nargs="*", default=[], help="server names to leave out")
+    parser.add_argument("--kinds", nargs="+", default=["small", "heavy", "large"], choices=["small", "heavy", "large"],
+                        help="query kinds to run (e.g. --kinds small: the throughput rows only)")
     parser.add_argument("--workdir", type=Path, default=None, help="keep data and logs here")
     parser.add_argument("--json", type=Path, default=None, help="write raw results here")
     parser.add_argument("--nice", type=int, default=None,

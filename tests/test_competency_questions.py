@@ -53,7 +53,7 @@ EXPECTED: dict[str, set[tuple[str, ...]]] = {
         ("medkg:osteoporosis", "Osteoporosis", "skos:narrowMatch", "M81", "Osteoporosis without current pathological fracture"),
         ("medkg:lower-back-pain", "Lower back pain", "skos:exactMatch", "M54.5", "Low back pain"),
         ("medkg:pelvic-pain", "Pelvic pain", "skos:broadMatch", "R10.2", "Pelvic and perineal pain"),
-        ("medkg:reduced-mobility", "Reduced mobility", "skos:exactMatch", "Z74.0", "Reduced mobility"),
+        ("medkg:reduced-mobility", "Reduced mobility", "skos:closeMatch", "Z74.0", "Reduced mobility"),
         ("medkg:long-term-corticosteroid-use", "Long-term corticosteroid use", "skos:closeMatch", "Z79.52",
          "Long term (current) use of systemic steroids"),
         ("medkg:pelvic-radiation-exposure", "Pelvic radiation exposure", "skos:broadMatch", "Z92.3",
