@@ -62,15 +62,7 @@ class QueryRequest:
     base_iri: str | None = None  # relative IRIs in the query resolve against it
 
     def message(self) -> bytes:
-        return wire.request_message(
-            {
-                "query": self.query,
-                "default_graphs": self.default_graphs,
-                "named_graphs": self.named_graphs,
-                "accept": self.accept,
-                "base_iri": self.base_iri,
-            }
-        )
+        return wire.request_message(self.query, self.accept, self.base_iri, self.default_graphs, self.named_graphs)
 
 
 # Past this many bytes of answer waiting for the web front, the worker's socket is paused (so a

@@ -1,5 +1,8 @@
 """Compiles SHACL shapes to SPARQL SELECT queries, one per constraint, to run on Oxigraph.
 
+The row-level constraints of a property shape (value tests, minCount 1, maxCount 1) share one query
+that binds a flag per constraint (Check.parts): its focus nodes and values are matched once.
+
 pyshacl evaluates constraints node by node in Python; a store answers one query per constraint over
 all focus nodes at once, which is what makes large graphs fast. The compiler is general, not tied to
 medkg's shapes: it covers the SHACL Core components medkg uses (targets, class, datatype, nodeKind,
@@ -73,6 +76,9 @@ class Check:
     # For sh:datatype: the query lists well-typed-looking values; keep those whose lexical form
     # rdflib finds ill-typed (pyshacl reports those too).
     ill_typed_datatype: URIRef | None = None
+    # Several constraints of one property shape answered by one query (see _ShapeCompiler.merged):
+    # (flag variable, component, reports ?value); a row is a result of each part whose flag is true.
+    parts: tuple[tuple[str, URIRef, bool], ...] = ()
 
 
 @dataclass
@@ -159,16 +165,25 @@ class _ShapeCompiler:
 
         p = self.path(path) if path is not None else ""
         values = f"?this {p} ?value ." if path is not None else "BIND (?this AS ?value)"
+        # A node shape tests each focus node once: with several targets (or a targetSubjectsOf
+        # matching many triples) deduplicating first is cheaper than testing every repeat.
+        value_focus = focus if is_property else self.focus_pattern(target_shape or shape, distinct=True)
+        # Row-level tests of a property shape (value tests, minCount 1, maxCount 1) share one
+        # query: the focus nodes and their values are matched once instead of once per constraint.
+        mergeable: list[tuple[str, URIRef, bool]] = []
         for param in sorted(set(g.predicates(shape, None)) & _VALUE_TESTS, key=str):
             for arg in g.objects(shape, param):
                 test = self.value_test(param, arg, "?value", shape, top=True)
-                add(
-                    f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} FILTER (!({test})) }}",
-                    _component(param),
-                )
+                if is_property:
+                    mergeable.append((f"BOUND(?value) && !({test})", _component(param), True))
+                else:
+                    add(
+                        f"SELECT DISTINCT ?this ?value WHERE {{ {value_focus} {values} FILTER (!({test})) }}",
+                        _component(param),
+                    )
                 if param == SH.datatype and arg not in _LEXICAL_CHECK_EXEMPT:
                     add(
-                        f"SELECT DISTINCT ?this ?value WHERE {{ {focus} {values} "
+                        f"SELECT DISTINCT ?this ?value WHERE {{ {value_focus} {values} "
                         f"FILTER (isLiteral(?value) && DATATYPE(?value) = {arg.n3()}) }}",
                         _component(param),
                         ill_typed_datatype=arg,
@@ -177,7 +192,7 @@ class _ShapeCompiler:
             for min_count in g.objects(shape, SH.minCount):
                 n = int(str(min_count))
                 if n == 1:
-                    add(f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {p} ?_v }} }}", SH.MinCountConstraintComponent)
+                    mergeable.append(("!BOUND(?value)", SH.MinCountConstraintComponent, False))
                 elif n > 1:
                     add(
                         f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {p} ?_v }} }} "
@@ -186,15 +201,14 @@ class _ShapeCompiler:
                     )
             for max_count in g.objects(shape, SH.maxCount):
                 if int(str(max_count)) == 1:  # two different values: a self-join is cheaper than grouping
-                    add(
-                        f"SELECT DISTINCT ?this WHERE {{ {focus} ?this {p} ?_a . ?this {p} ?_b . FILTER (!sameTerm(?_a, ?_b)) }}",
-                        SH.MaxCountConstraintComponent,
-                    )
+                    mergeable.append(("BOUND(?_other)", SH.MaxCountConstraintComponent, False))
                     continue
                 add(
                     f"SELECT ?this WHERE {{ {focus} ?this {p} ?_v }} GROUP BY ?this HAVING (COUNT(DISTINCT ?_v) > {int(str(max_count))})",
                     SH.MaxCountConstraintComponent,
                 )
+            if mergeable:
+                checks.append(self.merged(shape, focus, p, mergeable, severity, messages, path))  # type: ignore[arg-type]
             for flag in g.objects(shape, SH.uniqueLang):
                 if isinstance(flag, Literal) and flag.toPython() is True:
                     add(
@@ -233,6 +247,37 @@ class _ShapeCompiler:
                 )
             )
         return checks
+
+    def merged(
+        self,
+        shape: Node,
+        focus: str,
+        p: str,
+        tests: list[tuple[str, URIRef, bool]],
+        severity: URIRef,
+        messages: tuple[Literal, ...],
+        path: Node,
+    ) -> Check:
+        """One query for the row-level tests of a property shape: each (this, value) row binds a
+        flag per test (true: the test reports it). ?value is unbound for a focus node without values
+        (minCount), and ?_other is a second, different value (maxCount 1)."""
+        components = {c for _, c, _ in tests}
+        values = f"OPTIONAL {{ ?this {p} ?value }}" if SH.MinCountConstraintComponent in components else f"?this {p} ?value ."
+        if SH.MaxCountConstraintComponent in components:
+            values += f" OPTIONAL {{ ?this {p} ?_other FILTER (!sameTerm(?value, ?_other)) }}"
+        flags = [f"?_f{i}" for i in range(len(tests))]
+        binds = " ".join(f"BIND (({expr}) AS {f})" for (expr, _, _), f in zip(tests, flags, strict=True))
+        any_flag = " || ".join(f"COALESCE({f}, false)" for f in flags)
+        query = f"SELECT DISTINCT ?this ?value {' '.join(flags)} WHERE {{ {focus} {values} {binds} FILTER ({any_flag}) }}"
+        return Check(
+            query=query,
+            source_shape=shape,
+            component=tests[0][1],
+            severity=severity,
+            messages=messages,
+            path=path,
+            parts=tuple((f[1:], c, v) for f, (_, c, v) in zip(flags, tests, strict=True)),
+        )
 
     def focus_pattern(self, shape: Node, *, distinct: bool) -> str:
         """A group binding ?this to each focus node of the shape (once each if ``distinct``)."""

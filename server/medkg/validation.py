@@ -220,6 +220,23 @@ def _run(store: ox.Store, check: Check) -> list[ValidationResult]:
     names = [v.value for v in solutions.variables]
     out = []
     for row in solutions:
+        if check.parts:  # a merged check: one result per part whose flag is true
+            for flag, component, with_value in check.parts:
+                hit = row[flag]
+                if isinstance(hit, ox.Literal) and hit.value == "true":
+                    value = to_rdflib(row["value"]) if with_value and row["value"] is not None else None
+                    out.append(
+                        ValidationResult(
+                            severity=str(check.severity)[len(str(SH)) :],
+                            focus_node=to_rdflib(row["this"]),
+                            message=" ".join(sorted(str(m) for m in check.messages)),
+                            source_shape=check.source_shape,
+                            component=component,
+                            path=check.path,
+                            value=value,
+                        )
+                    )
+            continue
         bound = {n: to_rdflib(row[n]) for n in names if row[n] is not None}
         value = bound.get("value")
         if check.ill_typed_datatype is not None and not (isinstance(value, Literal) and value.ill_typed):

@@ -145,8 +145,9 @@ def _runtime_error(error: Exception) -> tuple[int, str, str]:
 
 def serve(sock: socket.socket, store: ox.Store, config: WorkerConfig) -> None:
     """A worker's life: answer requests one at a time until the front closes the socket."""
+    requests = wire.RequestReader(sock)
     while True:
-        request = wire.recv_request(sock)
+        request = requests.next()
         if request is None:
             return
         try:

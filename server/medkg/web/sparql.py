@@ -13,8 +13,9 @@ import asyncio
 import json
 import logging
 import math
+import re
 from collections.abc import Callable
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from medkg import description, formats, wire
 from medkg.cache import ResponseCache
@@ -46,18 +47,45 @@ class StreamAborted(Exception):
     """Raised after a streamed 200 has begun and cannot be completed: the server drops the connection."""
 
 
+_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _unquote(text: str) -> str:
+    """urllib.parse.unquote(text, errors="strict"), several times faster on long ASCII text (a
+    percent-encoded query): each run of %XX escapes is decoded by one bytes.fromhex call."""
+    if "%" not in text:
+        return text
+    if not text.isascii():
+        return unquote(text, encoding="utf-8", errors="strict")
+    parts: list[bytes] = []
+    position = 0
+    for run in _ESCAPES.finditer(text):
+        start = run.start()
+        if start > position:
+            parts.append(text[position:start].encode("ascii"))
+        parts.append(bytes.fromhex(run.group().replace("%", "")))
+        position = run.end()
+    parts.append(text[position:].encode("ascii"))
+    return b"".join(parts).decode("utf-8", "strict")
+
+
 def _params(raw: bytes) -> dict[str, list[str]]:
-    """Form-encoded parameters (query string or body), every value of each name, in order."""
+    """Form-encoded parameters (query string or body), every value of each name, in order.
+
+    What urllib.parse.parse_qsl(keep_blank_values=True, encoding="utf-8", errors="strict",
+    max_num_fields=_MAX_FIELDS) gives, with a faster percent-decoding (this runs on every query)."""
+    text = raw.decode("latin-1")
+    if text and text.count("&") + 1 > _MAX_FIELDS:
+        raise ProtocolError(400, "too_many_parameters", f"more than {_MAX_FIELDS} parameters")
+    out: dict[str, list[str]] = {}
     try:
-        pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8",
-                          errors="strict", max_num_fields=_MAX_FIELDS)
+        for field in text.split("&") if text else ():
+            if not field:
+                continue
+            name, _, value = field.partition("=")
+            out.setdefault(_unquote(name.replace("+", " ")), []).append(_unquote(value.replace("+", " ")))
     except UnicodeDecodeError:
         raise ProtocolError(400, "bad_encoding", "the parameters are not valid UTF-8 once percent-decoded") from None
-    except ValueError:
-        raise ProtocolError(400, "too_many_parameters", f"more than {_MAX_FIELDS} parameters") from None
-    out: dict[str, list[str]] = {}
-    for name, value in pairs:
-        out.setdefault(name, []).append(value)
     return out
 
 
