@@ -73,12 +73,18 @@ def start_server(*args: str, ready_timeout: float = 120) -> Iterator[LiveServer]
             _wait_for_health(server, log, ready_timeout)
             yield server
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, grace=15)
+
+
+
+def stop_process(process: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM, then SIGKILL if the process is still there after ``grace`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_for_health(server: LiveServer, log: IO[bytes], ready_timeout: float) -> None:
@@ -220,12 +226,7 @@ def run_oxigraph(location: Path) -> Iterator[OxigraphServer]:
                 time.sleep(0.05)
             yield server
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, grace=10)
 
 
 @pytest.fixture(scope="session")

@@ -249,6 +249,7 @@ def _body_doc(model: type[BaseModel], example: dict[str, Any]) -> dict[str, Any]
 Kinds = Annotated[list[str] | None, Query(description="Only concepts of these kinds, e.g. Condition, mkg:SignOrSymptom (repeatable)")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
 Offset = Annotated[int, Query(ge=0, description="Items to skip")]
+HierarchyRelation = Annotated[str | None, Query(description="broader (default) or a transitive property, e.g. partOf")]
 
 
 def build_router(service: ConceptService) -> APIRouter:
@@ -319,7 +320,7 @@ def build_router(service: ConceptService) -> APIRouter:
 
     @router.get("/concepts/{id}/ancestors", response_model=HierarchyResults, summary="Broader concepts, transitively",
                 responses=examples.doc(HierarchyResults, lambda: service.ancestors(sample, limit=3), 404, 422))
-    async def ancestors(request: Request, id: str, relation: Annotated[str | None, Query(description="broader (default) or a transitive property, e.g. partOf")] = None,
+    async def ancestors(request: Request, id: str, relation: HierarchyRelation = None,
                         max_depth: Annotated[int | None, Query(ge=1, le=100)] = None, kind: Kinds = None,
                         limit: Limit = 50, offset: Offset = 0) -> Response:
         """Nearest first, each concept once at its shortest depth; `total` counts them all."""
@@ -328,7 +329,7 @@ def build_router(service: ConceptService) -> APIRouter:
 
     @router.get("/concepts/{id}/descendants", response_model=HierarchyResults, summary="Narrower concepts, transitively",
                 responses=examples.doc(HierarchyResults, lambda: service.descendants("medkg:fracture", limit=3), 404, 422))
-    async def descendants(request: Request, id: str, relation: Annotated[str | None, Query(description="broader (default) or a transitive property, e.g. partOf")] = None,
+    async def descendants(request: Request, id: str, relation: HierarchyRelation = None,
                           max_depth: Annotated[int | None, Query(ge=1, le=100)] = None, kind: Kinds = None,
                           limit: Limit = 50, offset: Offset = 0) -> Response:
         """Nearest first, each concept once at its shortest depth; `total` counts them all."""
