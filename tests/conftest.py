@@ -76,7 +76,6 @@ def start_server(*args: str, ready_timeout: float = 120) -> Iterator[LiveServer]
             stop_process(process, grace=15)
 
 
-
 def stop_process(process: subprocess.Popen[bytes], grace: float) -> None:
     """SIGTERM, then SIGKILL if the process is still there after ``grace`` seconds."""
     process.terminate()
