@@ -383,14 +383,14 @@ class _ShapeCompiler:
     def conforms(self, shape: Node, v: str) -> str:
         """A SPARQL expression, true when the node ``v`` conforms to the (nested) shape."""
         g = self.g
+        if g.value(shape, SH.path) is not None:  # e.g. sh:or ( [ sh:path p ; sh:minCount 1 ] ... )
+            return self.property_conforms(shape, v)
         tests = []
         for p in set(g.predicates(shape, None)):
             if str(p).startswith(str(SH)) and p not in _NON_CONSTRAINTS | _VALUE_TESTS | {SH.hasValue}:
                 raise _Unsupported(p)
         if g.value(shape, SH.sparql) is not None:
             raise _Unsupported("sh:sparql in a nested shape")
-        if g.value(shape, SH.path) is not None:
-            raise _Unsupported("nested property shape used as a node shape")
         for param in sorted(set(g.predicates(shape, None)) & _VALUE_TESTS, key=str):
             for arg in g.objects(shape, param):
                 tests.append(self.value_test(param, arg, v, shape))

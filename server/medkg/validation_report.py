@@ -93,7 +93,9 @@ class ValidationReport:
             label = results[0].focus_label
             lines.append(f"{term_text(focus)}" + (f'  "{label}"' if label else ""))
             for r in results:
-                where = "  ".join(x for x in (term_text(r.path) if r.path is not None else "", _value_text(r.value)) if x)
+                # A node-level constraint reports the focus node as its value: nothing to add.
+                value = None if r.path is None and r.value == r.focus_node else r.value
+                where = "  ".join(x for x in (term_text(r.path) if r.path is not None else "", _value_text(value)) if x)
                 lines.append(f"  {r.severity}: {r.message}")
                 if where:
                     lines.append(f"    at {where}")
