@@ -20,7 +20,7 @@ def test_help_documents_every_limit() -> None:
     text = " ".join(result.stdout.split())
     for option in ("--host", "--port", "--store", "--no-validate", "--timeout", "--workers", "--max-queue",
                    "--max-request-bytes", "--max-header-bytes", "--max-connections", "--stream-after-bytes",
-                   "--cache-bytes", "--allow-service", "--cors-origin"):
+                   "--cache-bytes", "--query-memory-bytes", "--allow-service", "--cors-origin"):
         assert option in text, option
 
 

@@ -209,6 +209,21 @@ def test_busy_server_answers_503_and_server_timeout_applies() -> None:
         assert "3 s limit" in results[0].json()["message"]  # the server's cap beat the client's 100
 
 
+def test_query_past_its_memory_cap_fails_alone() -> None:
+    # Sorting 18^5 rows materializes them all: gigabytes, far past a 64 MiB cap.
+    hog = cross_product(5, "*") + " ORDER BY ?o0 ?o1 ?o2 ?o3 ?o4"
+    with start_server(FIXTURE, "--no-validate", "--workers", "2", "--query-memory-bytes", str(64 * 2**20)) as live:
+        before = worker_pids(live)
+        r = httpx.get(live.sparql, params={"query": hog}, timeout=60)
+        assert r.status_code == 500, r.text
+        body = r.json()
+        assert body["error"] in ("worker_failed", "out_of_memory") and "memory" in body["message"]
+        assert "64 MiB" in body["message"] or "--query-memory" in body["message"]
+        wait_until(lambda: len(worker_pids(live)) == 2 and worker_pids(live) != before)  # replaced
+        assert httpx.get(live.sparql, params={"query": "ASK {}"}).json()["boolean"] is True
+        assert httpx.get(live.sparql, params={"query": cross_product(2)}).json()["results"]["bindings"]
+
+
 def _ask_and_ignore_the_outcome(url: str) -> None:
     try:
         httpx.get(url, params={"query": HEAVY}, timeout=60)

@@ -67,7 +67,8 @@ def new_engine(settings: Settings) -> QueryEngine:
         backend,
         workers=settings.workers,
         max_queue=settings.max_queue,
-        config=WorkerConfig(base=settings.base, allow_service=settings.allow_service),
+        config=WorkerConfig(base=settings.base, allow_service=settings.allow_service,
+                            query_memory_bytes=settings.query_memory_bytes),
     )
     engine.writer = writer
     return engine

@@ -194,6 +194,9 @@ def serve(
     cache_bytes: Annotated[
         int, typer.Option(help="Memory for answers to repeated queries (cleared by each curated write); 0 turns the cache off.", min=0)
     ] = 64 * 1024 * 1024,
+    query_memory_bytes: Annotated[
+        int, typer.Option(help="Memory one query may take beyond the loaded store (a sort or grouping of a huge result); past it the query fails with a 500 instead of exhausting the machine. 0: no cap.", min=0)
+    ] = 2 * 1024**3,
     allow_service: Annotated[
         bool, typer.Option("--allow-service", help="Allow SPARQL SERVICE (federated queries that make the server fetch URLs). Off by default.")
     ] = False,
@@ -245,6 +248,7 @@ def serve(
         max_connections=max_connections,
         stream_after_bytes=stream_after_bytes,
         cache_bytes=cache_bytes,
+        query_memory_bytes=query_memory_bytes,
         allow_service=allow_service,
         cors_origins=tuple(cors_origin or ("*",)),
     )

@@ -6,14 +6,17 @@ the check misses still cannot open a connection: with it, socket() for any famil
 fails with EPERM in the worker, so DNS look-ups and TCP connections never leave the process.
 
 Linux only (seccomp-bpf, x86-64 and aarch64); elsewhere ``deny_network`` returns False and the
-query check stands alone. A second helper makes workers die with their parent.
+query check stands alone. Two more helpers make workers die with their parent and cap the
+memory a query may take.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import platform
+import resource
 import sys
 
 _PR_SET_PDEATHSIG = 1
@@ -83,3 +86,21 @@ def die_with_parent() -> None:
     if libc is not None:
         libc.prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0)  # SIGKILL
 
+
+
+def limit_memory(budget_bytes: int) -> bool:
+    """Caps this process's address space at what it maps now plus ``budget_bytes`` (0: no cap).
+
+    Called in a query worker once its store is open, so the store shared with the zygote is not
+    counted against the query: past the budget an allocation fails, and the worker dies (the engine
+    aborts when it cannot allocate) or raises MemoryError, instead of the machine running out of
+    memory. True when in force (Linux)."""
+    if budget_bytes <= 0:
+        return False
+    try:
+        with open("/proc/self/statm") as statm:
+            mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        resource.setrlimit(resource.RLIMIT_AS, (mapped + budget_bytes, mapped + budget_bytes))
+    except (OSError, ValueError):
+        return False
+    return True

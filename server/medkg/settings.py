@@ -42,6 +42,7 @@ class Settings:
     max_connections: int = 1000  # open connections; beyond, new ones get 503
     stream_after_bytes: int = 1024 * 1024  # results bigger than this are streamed
     cache_bytes: int = 64 * 1024 * 1024  # complete answers kept for repeated queries; 0: none
+    query_memory_bytes: int = 2 * 1024**3  # memory a query may take beyond the store; 0: no cap
     allow_service: bool = False
     read_only: bool = True  # False when write_token is set
     # Curated writes (SPARQL Update, Graph Store Protocol) are accepted with this bearer token only;

@@ -35,6 +35,8 @@ class WorkerConfig:
     allow_service: bool = False
     # Results up to this size leave in one write; bigger ones are streamed in frames of this size.
     chunk_size: int = 256 * 1024
+    # Memory a query may take beyond the store (medkg.sandbox.limit_memory); 0: no cap.
+    query_memory_bytes: int = 0
 
 
 class _FrameWriter(io.RawIOBase):
@@ -128,6 +130,8 @@ def answer(store: ox.Store, request: dict[str, Any], sock: socket.socket, config
 
 # The engine's parser recurses per level and overflows its stack somewhere past 2,000 levels.
 MAX_NESTING = 500
+_OUT_OF_MEMORY = ("the query needed more memory than a query may take on this server (medkg serve "
+                  "--query-memory); make it more selective, add a LIMIT, or avoid sorting or grouping huge results")
 _FORM = {"solutions": "a SELECT", "boolean": "an ASK", "graph": "a CONSTRUCT or DESCRIBE"}
 _SERVICE_REFUSED = (
     "SERVICE (federated query) is disabled on this endpoint: it would make the server fetch other "
@@ -154,6 +158,9 @@ def serve(sock: socket.socket, store: ox.Store, config: WorkerConfig) -> None:
             answer(store, request, sock, config)
         except (BrokenPipeError, ConnectionResetError):
             return
+        except MemoryError:  # past the --query-memory cap, in Python code; the engine's own ends the worker
+            sock.sendall(_error(500, "out_of_memory", _OUT_OF_MEMORY))
+            return  # a fresh worker takes over, with a clean heap
         except Exception:  # noqa: BLE001 - a bug: report it to the client rather than die silently
             sock.sendall(_error(500, "internal_error", "internal error in the query worker: " + traceback.format_exc(limit=3)))
 
@@ -197,7 +204,9 @@ def run_zygote(control: socket.socket, store_factory: Callable[[], ox.Store], co
             sandbox.die_with_parent()
             worker_sock = socket.socket(fileno=fds[0])
             try:
-                serve(worker_sock, store_factory(), config)
+                store = store_factory()
+                sandbox.limit_memory(config.query_memory_bytes)
+                serve(worker_sock, store, config)
             finally:
                 os._exit(0)
         os.close(fds[0])

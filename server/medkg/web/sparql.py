@@ -13,9 +13,8 @@ import asyncio
 import json
 import logging
 import math
-import re
 from collections.abc import Callable
-from urllib.parse import unquote
+from urllib.parse import unquote_to_bytes
 
 from medkg import description, formats, wire
 from medkg.cache import ResponseCache
@@ -47,46 +46,28 @@ class StreamAborted(Exception):
     """Raised after a streamed 200 has begun and cannot be completed: the server drops the connection."""
 
 
-_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
-
-
-def _unquote(text: str) -> str:
-    """urllib.parse.unquote(text, errors="strict"), several times faster on long ASCII text (a
-    percent-encoded query): each run of %XX escapes is decoded by one bytes.fromhex call."""
-    if "%" not in text:
-        return text
-    if not text.isascii():
-        return unquote(text, encoding="utf-8", errors="strict")
-    parts: list[bytes] = []
-    position = 0
-    for run in _ESCAPES.finditer(text):
-        start = run.start()
-        if start > position:
-            parts.append(text[position:start].encode("ascii"))
-        parts.append(bytes.fromhex(run.group().replace("%", "")))
-        position = run.end()
-    parts.append(text[position:].encode("ascii"))
-    return b"".join(parts).decode("utf-8", "strict")
-
-
 def _params(raw: bytes) -> dict[str, list[str]]:
     """Form-encoded parameters (query string or body), every value of each name, in order.
 
     What urllib.parse.parse_qsl(keep_blank_values=True, encoding="utf-8", errors="strict",
-    max_num_fields=_MAX_FIELDS) gives, with a faster percent-decoding (this runs on every query)."""
-    text = raw.decode("latin-1")
-    if text and text.count("&") + 1 > _MAX_FIELDS:
+    max_num_fields=_MAX_FIELDS) gives, in fewer steps (this runs on every query): the bytes are
+    split and percent-decoded as bytes, then decoded as UTF-8 once."""
+    if raw and raw.count(b"&") + 1 > _MAX_FIELDS:
         raise ProtocolError(400, "too_many_parameters", f"more than {_MAX_FIELDS} parameters")
     out: dict[str, list[str]] = {}
     try:
-        for field in text.split("&") if text else ():
+        for field in raw.split(b"&") if raw else ():
             if not field:
                 continue
-            name, _, value = field.partition("=")
-            out.setdefault(_unquote(name.replace("+", " ")), []).append(_unquote(value.replace("+", " ")))
+            name, _, value = field.partition(b"=")
+            out.setdefault(_decode(name), []).append(_decode(value))
     except UnicodeDecodeError:
         raise ProtocolError(400, "bad_encoding", "the parameters are not valid UTF-8 once percent-decoded") from None
     return out
+
+
+def _decode(part: bytes) -> str:
+    return unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8", "strict") if part else ""
 
 
 def _media_type(value: bytes | None) -> tuple[str, str | None]:
@@ -360,8 +341,10 @@ class SparqlEndpoint:
         except WorkerFailed as error:
             if streaming:
                 raise StreamAborted(str(error)) from None
-            await respond(send, 500, error_body(500, "worker_failed", f"{error}; the query may need more "
-                          "memory than the server allows"), JSON_TYPE, cors, head_only)
+            cap = self.settings.query_memory_bytes
+            limit = f" ({cap // 2**20} MiB, medkg serve --query-memory-bytes)" if cap else ""
+            await respond(send, 500, error_body(500, "worker_failed", f"{error}; it may have needed more memory than "
+                          f"a query may take here{limit}: make it more selective or add a LIMIT"), JSON_TYPE, cors, head_only)
         return None
 
     def _base_iri(self, scope: Scope) -> str:
