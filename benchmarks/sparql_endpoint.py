@@ -1,15 +1,20 @@
 """Benchmark of the SPARQL endpoint against its peers, on the shared synthetic graph.
 
-Servers, each started alone on 127.0.0.1, loaded with the same N-Triples file, then stopped:
+Servers on 127.0.0.1, loaded with the same N-Triples file, then stopped:
 - bare:            medkg's own web stack answering a constant body (benchmarks/bare_app.py)
 - medkg:           `medkg serve FILE --no-validate` (defaults: response cache on)
 - medkg-nocache:   the same with --cache-bytes 0: every request runs in a query worker
 - oxigraph:        `oxigraph serve` (the native Rust server, PyPI package oxigraph), in memory
 - rdflib-endpoint: `rdflib-endpoint serve FILE` (the Python peer)
 
-Small queries are measured for throughput with wrk (GET, keep-alive, --connections, --duration);
-heavy and large-result queries for latency: sequential requests, the median of --runs after one
-warm-up, full body read. Every query is checked to give the same number of results everywhere.
+Small queries are measured for throughput with wrk (GET, keep-alive, --connections, --duration),
+each server alone on the machine. Heavy and large-result queries are measured for latency with the
+query servers all up at once: one warm-up each, then --runs rounds of one request to each server in
+turn (order rotating) on a minimal keep-alive client, the median per server; interleaving makes the
+machine's drift hit every server alike.
+Every query is checked to give the same number of results everywhere. "pyoxigraph alone" is the
+engine without any server, in this process: each query run and serialized to JSON, small ones per
+second, the others' median time: the floor under any server built on pyoxigraph.
 
     python benchmarks/sparql_endpoint.py                      # ~170k triples, prints the table
     python benchmarks/sparql_endpoint.py --triples 1000000 --skip rdflib-endpoint
@@ -154,19 +159,127 @@ def count_results(body: bytes) -> int:
     return len(json.loads(body)["results"]["bindings"])
 
 
-def latency(client: httpx.Client, url: str, query: str, runs: int, limit: float) -> tuple[float, int]:
-    """Median seconds of `runs` requests after a warm-up; a slow peer gets fewer within `limit`."""
-    def once() -> tuple[float, int]:
-        start = time.perf_counter()
-        r = client.get(url, params={"query": query}, headers={"accept": ACCEPT}, timeout=limit)
-        r.raise_for_status()
-        return time.perf_counter() - start, count_results(r.content)
+class RawClient:
+    """A minimal HTTP/1.1 keep-alive client on a plain socket: GET, read the whole body (length or
+    chunked). Its cost is tiny and the same for every server, unlike a full client's."""
 
-    warm, count = once()
-    if warm * (runs + 1) > limit:
-        return warm, count
-    times = [once()[0] for _ in range(runs)]
-    return statistics.median(times), count
+    def __init__(self, url: str) -> None:
+        host, port = url.removeprefix("http://").split(":")
+        self.host, self.port = host, int(port)
+        self.connect()
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.host, self.port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+
+    def get(self, target: str, timeout: float) -> bytes:
+        self.sock.settimeout(timeout)
+        self.sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {self.host}\r\nAccept: {ACCEPT}\r\n\r\n".encode())
+        head = self._until(b"\r\n\r\n").lower()
+        status = int(head.split(b" ", 2)[1])
+        if status != 200:
+            raise RuntimeError(f"status {status} for {target[:80]}")
+        if b"content-length:" in head:
+            return self._exactly(int(head.split(b"content-length:")[1].split(b"\r\n")[0]))
+        chunks = []
+        while size := int(self._until(b"\r\n").split(b";")[0], 16):
+            chunks.append(self._exactly(size))
+            self._exactly(2)
+        self._until(b"\r\n")  # the end of the trailer section
+        return b"".join(chunks)
+
+    def _fill(self) -> None:
+        data = self.sock.recv(1 << 20)
+        if not data:
+            raise ConnectionError("the server closed the connection")
+        self.buffer += data
+
+    def _until(self, mark: bytes) -> bytes:
+        while (at := self.buffer.find(mark)) < 0:
+            self._fill()
+        line, self.buffer = self.buffer[:at], self.buffer[at + len(mark):]
+        return line
+
+    def _exactly(self, size: int) -> bytes:
+        while len(self.buffer) < size:
+            self._fill()
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def latencies(urls: dict[str, tuple[str, str]], query: str, runs: int, limit: float) -> dict[str, dict[str, float]]:
+    """Median seconds per request of each server, measured in interleaved rounds (one request to
+    each server per round, the order rotating), so the machine's drift hits all of them alike.
+
+    A warm-up request per server (httpx) counts the results; a server whose warm-up times `runs`
+    would pass `limit` is timed by that warm-up alone."""
+    out: dict[str, dict[str, float]] = {}
+    clients: dict[str, tuple[RawClient, str]] = {}
+    for name, (url, path) in urls.items():
+        start = time.perf_counter()
+        r = httpx.get(url + path, params={"query": query}, headers={"accept": ACCEPT}, timeout=limit)
+        r.raise_for_status()
+        warm = time.perf_counter() - start
+        out[name] = {"seconds": warm, "results": count_results(r.content)}
+        if warm * (runs + 1) <= limit:
+            clients[name] = (RawClient(url), f"{path}?query={quote(query)}")
+    times: dict[str, list[float]] = {name: [] for name in clients}
+    names = list(clients)
+    for round_ in range(runs):
+        for name in names[round_ % len(names):] + names[: round_ % len(names)] if names else ():
+            client, target = clients[name]
+            for attempt in (1, 2):
+                start = time.perf_counter()
+                try:
+                    client.get(target, limit)
+                    break
+                except ConnectionError:  # a keep-alive connection the server closed while idle
+                    if attempt == 2:
+                        raise
+                    client.sock.close()
+                    client.connect()
+            times[name].append(time.perf_counter() - start)
+    for name, (client, _) in clients.items():
+        client.close()
+        out[name]["seconds"] = statistics.median(times[name])
+    return out
+
+
+def engine_alone(data: Path, small: list[Query], timed: list[Query], duration: float, runs: int) -> dict[str, dict[str, float]]:
+    """pyoxigraph without any server, in this process, as medkg's workers run it (default graph =
+    union; the query and its JSON serialization): small queries per second, the others' median
+    seconds. The floor under any server built on pyoxigraph."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.bulk_load(path=str(data), format=ox.RdfFormat.N_TRIPLES)
+
+    def once(text: str) -> None:
+        store.query(text, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.JSON)
+
+    out: dict[str, dict[str, float]] = {}
+    for query in small:
+        text = PROLOGUE + query.text
+        done, start = 0, time.perf_counter()
+        while (elapsed := time.perf_counter() - start) < duration:
+            for _ in range(100):
+                once(text)
+            done += 100
+        out[query.name] = {"rps": done / elapsed}
+    for query in timed:
+        text = PROLOGUE + query.text
+        once(text)
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            once(text)
+            times.append(time.perf_counter() - start)
+        out[query.name] = {"seconds": statistics.median(times)}
+    return out
 
 
 def run(triples: int, args: argparse.Namespace, workdir: Path) -> dict[str, dict[str, dict[str, float]]]:
@@ -174,33 +287,47 @@ def run(triples: int, args: argparse.Namespace, workdir: Path) -> dict[str, dict
     if not data.exists():
         synthetic.write(data, triples, seed=0, include_ontology=True)
     results: dict[str, dict[str, dict[str, float]]] = {}
-    for server in servers(sys.executable):
-        if server.name in args.skip or (server.name == "rdflib-endpoint" and triples > args.rdflib_max_triples):
-            continue
-        print(f"[{triples} triples] {server.name}: starting", file=sys.stderr)
-        url = server.start(data, workdir)
-        results[server.name] = {}
-        try:
-            with httpx.Client() as client:
-                for query in QUERIES:
-                    if query.kind not in args.kinds:
+    small = [q for q in QUERIES if q.kind == "small" and "small" in args.kinds]
+    timed = [q for q in QUERIES if q.kind != "small" and q.kind in args.kinds]
+    chosen = [s for s in servers(sys.executable) if s.name not in args.skip
+              and not (s.name == "rdflib-endpoint" and triples > args.rdflib_max_triples)]
+    print(f"[{triples} triples] pyoxigraph alone", file=sys.stderr)
+    results["engine"] = engine_alone(data, small, timed, args.duration, args.runs)
+    if small:
+        for server in chosen:  # throughput: each server alone on the machine
+            print(f"[{triples} triples] {server.name}: starting", file=sys.stderr)
+            url = server.start(data, workdir)
+            results.setdefault(server.name, {})
+            try:
+                for query in small:
+                    if server.small_path:
+                        results[server.name][query.name] = {"rps": wrk(url + server.small_path, args.connections, args.duration)["rps"]}
                         continue
                     text = PROLOGUE + query.text
-                    if server.small_path:
-                        if query.kind == "small":
-                            results[server.name][query.name] = {"rps": wrk(url + server.small_path, args.connections, args.duration)["rps"]}
-                        continue
-                    if query.kind == "small":
-                        r = client.get(url + server.path, params={"query": text}, headers={"accept": ACCEPT}, timeout=60)
-                        r.raise_for_status()
-                        report = wrk(f"{url}{server.path}?query={quote(text)}", args.connections, args.duration)
-                        results[server.name][query.name] = {"rps": report["rps"], "results": count_results(r.content)}
-                    elif server.name != "medkg":  # repeats are cache hits there: not the engine's speed
-                        seconds, count = latency(client, url + server.path, text, args.runs, args.latency_limit)
-                        results[server.name][query.name] = {"seconds": seconds, "results": count}
-                    print(f"  {query.name}: {results[server.name].get(query.name)}", file=sys.stderr)
+                    r = httpx.get(url + server.path, params={"query": text}, headers={"accept": ACCEPT}, timeout=60)
+                    r.raise_for_status()
+                    report = wrk(f"{url}{server.path}?query={quote(text)}", args.connections, args.duration)
+                    results[server.name][query.name] = {"rps": report["rps"], "results": count_results(r.content)}
+                    print(f"  {query.name}: {results[server.name][query.name]}", file=sys.stderr)
+            finally:
+                server.stop()
+    # Latency: the servers that run queries (medkg with no cache: repeats would be cache hits), all
+    # up at once and idle but for the one request in flight.
+    latency_servers = [s for s in chosen if s.name not in ("bare", "medkg")]
+    if timed and latency_servers:
+        urls = {}
+        try:
+            for server in latency_servers:
+                print(f"[{triples} triples] {server.name}: starting for latency", file=sys.stderr)
+                urls[server.name] = (server.start(data, workdir), server.path)
+            for query in timed:
+                measured = latencies(urls, PROLOGUE + query.text, args.runs, args.latency_limit)
+                for name, values in measured.items():
+                    results.setdefault(name, {})[query.name] = values
+                print(f"  {query.name}: {measured}", file=sys.stderr)
         finally:
-            server.stop()
+            for server in latency_servers:
+                server.stop()
     return results
 
 
@@ -208,31 +335,34 @@ def table(triples: int, results: dict[str, dict[str, dict[str, float]]]) -> str:
     """Markdown: raw numbers, then ratios (bars in brackets)."""
     get = lambda server, query, key: results.get(server, {}).get(query, {}).get(key)
     lines = [f"### {triples:,} triples", "",
-             "| query | kind | bare | medkg | medkg, no cache | oxigraph serve | rdflib-endpoint |",
-             "|---|---|---|---|---|---|---|"]
+             "| query | kind | bare | medkg | medkg, no cache | oxigraph serve | rdflib-endpoint | pyoxigraph alone |",
+             "|---|---|---|---|---|---|---|---|"]
     for q in QUERIES:
         key = "rps" if q.kind == "small" else "seconds"
         cells = []
-        for server in ("bare", "medkg", "medkg-nocache", "oxigraph", "rdflib-endpoint"):
+        for server in ("bare", "medkg", "medkg-nocache", "oxigraph", "rdflib-endpoint", "engine"):
             value = get(server, q.name, key)
             cells.append("—" if value is None else (f"{value:,.0f} req/s" if key == "rps" else f"{value * 1000:,.1f} ms"))
         lines.append(f"| {q.name} | {q.kind} | " + " | ".join(cells) + " |")
     lines += ["", ("| query | medkg / bare [>= 0.7] | medkg / rdflib-endpoint [>= 2.5] | medkg / oxigraph | "
-                   "no cache / bare | no cache / rdflib-endpoint | no cache / oxigraph |"), "|---|---|---|---|---|---|---|"]
+                   "no cache / bare | no cache / rdflib-endpoint | no cache / oxigraph | pyoxigraph alone / bare |"),
+              "|---|---|---|---|---|---|---|---|"]
     ratio = lambda a, b: "—" if a is None or b is None else f"{a / b:.2f}x"
     for q in QUERIES:
         if q.kind != "small":
             continue
         m, n = get("medkg", q.name, "rps"), get("medkg-nocache", q.name, "rps")
         b, r, o = get("bare", q.name, "rps"), get("rdflib-endpoint", q.name, "rps"), get("oxigraph", q.name, "rps")
-        lines.append(f"| {q.name} | {ratio(m, b)} | {ratio(m, r)} | {ratio(m, o)} | {ratio(n, b)} | {ratio(n, r)} | {ratio(n, o)} |")
-    lines += ["", "| query | latency, medkg (no cache) / oxigraph [<= 1.25] | rdflib-endpoint / medkg [>= 10] |",
-              "|---|---|---|"]
+        e = get("engine", q.name, "rps")
+        lines.append(f"| {q.name} | {ratio(m, b)} | {ratio(m, r)} | {ratio(m, o)} | {ratio(n, b)} | {ratio(n, r)} | "
+                     f"{ratio(n, o)} | {ratio(e, b)} |")
+    lines += ["", ("| query | latency, medkg (no cache) / oxigraph [<= 1.25] | rdflib-endpoint / medkg [>= 10] | "
+                   "pyoxigraph alone / oxigraph | medkg (no cache) / pyoxigraph alone |"), "|---|---|---|---|---|"]
     for q in QUERIES:
         if q.kind == "small":
             continue
-        n, r, o = (get(s, q.name, "seconds") for s in ("medkg-nocache", "rdflib-endpoint", "oxigraph"))
-        lines.append(f"| {q.name} | {ratio(n, o)} | {ratio(r, n)} |")
+        n, r, o, e = (get(s, q.name, "seconds") for s in ("medkg-nocache", "rdflib-endpoint", "oxigraph", "engine"))
+        lines.append(f"| {q.name} | {ratio(n, o)} | {ratio(r, n)} | {ratio(e, o)} | {ratio(n, e)} |")
     counts = {q.name: {s: v.get(q.name, {}).get("results") for s, v in results.items() if q.name in v} for q in QUERIES}
     mismatched = {name: c for name, c in counts.items() if len({v for v in c.values() if v is not None}) > 1}
     lines += ["", "Result counts agree across servers." if not mismatched else f"Result counts differ: {mismatched}"]
@@ -244,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--triples", type=int, nargs="+", default=[170_000])
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of wrk per small query")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--runs", type=int, default=5, help="timed requests per heavy query")
+    parser.add_argument("--runs", type=int, default=21, help="timed requests per heavy query and server")
     parser.add_argument("--latency-limit", type=float, default=300.0, help="seconds allowed per request")
     parser.add_argument("--rdflib-max-triples", type=int, default=200_000)
     parser.add_argument("--skip", nargs="*", default=[], help="server names to leave out")

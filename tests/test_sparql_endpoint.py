@@ -311,4 +311,11 @@ def test_openapi_describes_sparql(client: AsgiClient) -> None:
     assert {"200", "400", "406", "415", "503", "504"} <= set(sparql["get"]["responses"])
     assert "application/sparql-results+json" in sparql["get"]["responses"]["200"]["content"]
     assert "/health" in doc["paths"] and "SparqlError" in doc["components"]["schemas"]
+    assert {"401", "422"} <= set(sparql["post"]["responses"])  # SPARQL Update, with the write token
+    store = doc["paths"]["/store"]  # the Graph Store Protocol
+    assert set(store) == {"get", "put", "post", "delete"}
+    assert {p["name"] for p in store["get"]["parameters"]} == {"graph", "default"}
+    assert "text/turtle" in store["put"]["requestBody"]["content"] and "text/turtle" in store["get"]["responses"]["200"]["content"]
+    assert {"200", "201", "401", "403", "415", "422"} <= set(store["put"]["responses"])
+    assert "404" in store["delete"]["responses"] and "WriteResult" in doc["components"]["schemas"]
     json.dumps(doc)

@@ -21,7 +21,7 @@ from medkg.store_disk import OnDiskBackend
 from medkg.store_remote import RemoteError
 from medkg.web import concepts, graph_store, health, pages, sparql
 from medkg.web.asgi import Receive, Scope, Send
-from medkg.web.sparql_openapi import SPARQL_ERROR_SCHEMA, SPARQL_PATH
+from medkg.web.sparql_openapi import SPARQL_ERROR_SCHEMA, SPARQL_PATH, STORE_PATH, WRITE_RESULT_SCHEMA
 from medkg.web.writes import WriteGate
 from medkg.worker import WorkerConfig
 from medkg.writes.serving import DiskWriter, LiveStore, MemoryWriter
@@ -154,14 +154,16 @@ async def _remote_store_error(_request: Request, error: Exception) -> JSONRespon
 
 
 def _document_lean_routes(app: FastAPI) -> None:
-    """Adds /sparql to the OpenAPI document FastAPI generates for its own routes."""
+    """Adds /sparql and /store to the OpenAPI document FastAPI generates for its own routes."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = generate()
-            schema["paths"] = {"/sparql": SPARQL_PATH, **schema.get("paths", {})}
-            schema.setdefault("components", {}).setdefault("schemas", {})["SparqlError"] = SPARQL_ERROR_SCHEMA
+            schema["paths"] = {"/sparql": SPARQL_PATH, "/store": STORE_PATH, **schema.get("paths", {})}
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas["SparqlError"] = SPARQL_ERROR_SCHEMA
+            schemas["WriteResult"] = WRITE_RESULT_SCHEMA
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -1,4 +1,4 @@
-"""The OpenAPI description of /sparql (a lean ASGI route, so FastAPI cannot derive it)."""
+"""The OpenAPI description of /sparql and /store (lean ASGI routes, so FastAPI cannot derive it)."""
 
 from __future__ import annotations
 
@@ -36,9 +36,20 @@ _RESPONSES: dict[str, Any] = {
     "413": {"description": "Request body over the server's limit.", "content": _ERROR},
     "414": {"description": "Query string over the server's limit.", "content": _ERROR},
     "415": {"description": "POST body of another media type or charset.", "content": _ERROR},
+    "500": {"description": "The query failed while running, e.g. past the memory a query may take "
+                           "(medkg serve --query-memory-bytes).", "content": _ERROR},
     "503": {"description": "Every query worker busy and the waiting line full; retry (Retry-After).",
             "content": _ERROR},
     "504": {"description": "The query ran past its time limit and was stopped.", "content": _ERROR},
+}
+_WRITE_OK = {"application/json": {"schema": {"$ref": "#/components/schemas/WriteResult"}}}
+# Curated writes (SPARQL Update on /sparql, PUT/POST/DELETE on /store): medkg serve --write-token.
+_WRITE_RESPONSES: dict[str, Any] = {
+    "401": {"description": "A write without the bearer token (WWW-Authenticate says how).", "content": _ERROR},
+    "403": {"description": "A write on a read-only server, or with a wrong token.", "content": _ERROR},
+    "413": {"description": "Request body over the server's limit.", "content": _ERROR},
+    "422": {"description": "The write would leave the graph violating the SHACL shapes: nothing was "
+                           "written; `report` lists the violations.", "content": _ERROR},
 }
 
 SPARQL_ERROR_SCHEMA: dict[str, Any] = {
@@ -50,6 +61,20 @@ SPARQL_ERROR_SCHEMA: dict[str, Any] = {
         "message": {"type": "string"},
         "line": {"type": "integer", "description": "For malformed_query: where the parser stopped."},
         "column": {"type": "integer"},
+        "report": {"type": "object", "description": "For shacl_violation: the SHACL validation report "
+                                                    "(as `medkg validate --format json`)."},
+    },
+}
+
+WRITE_RESULT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["status", "added", "removed"],
+    "properties": {
+        "status": {"type": "integer"},
+        "activity": {"type": ["string", "null"], "format": "iri",
+                     "description": "The prov:Activity recording the write in the provenance graph."},
+        "added": {"type": "integer", "description": "Triples added."},
+        "removed": {"type": "integer", "description": "Triples removed."},
     },
 }
 
@@ -90,6 +115,64 @@ SPARQL_PATH: dict[str, Any] = {
                 "application/sparql-update": {"schema": {"type": "string"}},
             },
         },
-        "responses": _RESPONSES,
+        "responses": {**_RESPONSES, "200": {**_RESPONSES["200"], "description": _RESPONSES["200"]["description"]
+                                            + " For a SPARQL Update (with the write token): what it changed.",
+                                            "content": {**_RESPONSES["200"]["content"], **_WRITE_OK}},
+                      **_WRITE_RESPONSES},
     },
+}
+
+_GRAPH_PARAMETERS: list[dict[str, Any]] = [
+    {"name": "graph", "in": "query", "required": False, "schema": {"type": "string", "format": "iri"},
+     "description": "The IRI of the named graph (indirect identification)."},
+    {"name": "default", "in": "query", "required": False, "allowEmptyValue": True, "schema": {"type": "string"},
+     "description": "Instead of graph: the default graph, the union of all graphs (read-only)."},
+]
+_RDF_BODY = {"required": True, "content": {f.media_type: {"schema": {"type": "string"}} for f in formats.GRAPH_FORMATS}}
+_STORE_ERRORS: dict[str, Any] = {
+    "400": {"description": "Neither or both of graph and default, or a graph that is not an absolute IRI; "
+                           "a body that does not parse.", "content": _ERROR},
+    "405": {"description": "A write to the default graph (the union: write a named graph).", "content": _ERROR},
+}
+
+
+def _store_write(summary: str, description: str, operation: str, body: bool) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        "200": {"description": "Done: what changed.", "content": _WRITE_OK},
+        **_STORE_ERRORS,
+        **_WRITE_RESPONSES,
+    }
+    if body:
+        responses["201"] = {"description": "Done, and the graph is new.", "content": _WRITE_OK}
+        responses["415"] = {"description": "A body that is not RDF.", "content": _ERROR}
+    else:
+        responses["404"] = {"description": "No such graph.", "content": _ERROR}
+    return {"tags": ["graph store"], "summary": summary, "description": description, "operationId": operation,
+            "parameters": _GRAPH_PARAMETERS, **({"requestBody": _RDF_BODY} if body else {}), "responses": responses}
+
+
+STORE_PATH: dict[str, Any] = {
+    "get": {
+        "tags": ["graph store"],
+        "summary": "Read a graph",
+        "description": "SPARQL 1.1 Graph Store HTTP Protocol, GET "
+                       "(https://www.w3.org/TR/sparql11-http-rdf-update/#http-get): the graph's triples in the "
+                       "format of the Accept header.",
+        "operationId": "graph_store_get",
+        "parameters": _GRAPH_PARAMETERS,
+        "responses": {
+            "200": {"description": "The graph.", "content": _GRAPHS},
+            **_STORE_ERRORS,
+            "404": {"description": "No such graph.", "content": _ERROR},
+            "406": _RESPONSES["406"], "503": _RESPONSES["503"], "504": _RESPONSES["504"],
+        },
+    },
+    "put": _store_write("Replace a named graph", "Graph Store Protocol PUT: the body becomes the graph, "
+                        "validated against the SHACL shapes before it is committed (write token only).",
+                        "graph_store_put", True),
+    "post": _store_write("Add to a named graph", "Graph Store Protocol POST: the body's triples are added, "
+                         "validated against the SHACL shapes before they are committed (write token only).",
+                         "graph_store_post", True),
+    "delete": _store_write("Remove a named graph", "Graph Store Protocol DELETE (write token only), "
+                           "refused if what remains would violate the shapes.", "graph_store_delete", False),
 }
