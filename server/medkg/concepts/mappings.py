@@ -15,7 +15,7 @@ from functools import cache
 from medkg.concepts.index import ConceptIndex
 from medkg.concepts.models import Code, CodeMappingResult, CodeMatch
 from medkg.concepts.search import InvalidQuery
-from medkg.concepts.sparql import QueryFunction, prologue, select, values
+from medkg.concepts.sparql import QueryFunction, iri, prologue, select, values
 from medkg.namespaces import converter
 
 SYSTEMS = {"ICD10CM": "icd10cm", "HP": "hp"}  # our prefix -> Bioregistry prefix
@@ -125,21 +125,47 @@ def map_code(run: QueryFunction, index: ConceptIndex, text: str, system: str | N
 
 
 def _matches_for(run: QueryFunction, index: ConceptIndex, codes: list[str], steps: int) -> list[CodeMatch]:
-    rows = select(run, prologue(index.base) + f"""SELECT ?c ?p ?code ?label ?notation ?just WHERE {{
+    rows = select(run, prologue(index.base) + f"""SELECT ?c ?p ?code ?label ?notation WHERE {{
         {values("code", codes)} {values("p", MATCHES)} ?c ?p ?code .
-        OPTIONAL {{ ?code rdfs:label ?label }} OPTIONAL {{ ?code skos:notation ?notation }}
-        OPTIONAL {{ ?ax owl:annotatedSource ?c ; owl:annotatedProperty ?p ; owl:annotatedTarget ?code ;
-                    sssom:mapping_justification ?just }} }}""")
+        OPTIONAL {{ ?code rdfs:label ?label }} OPTIONAL {{ ?code skos:notation ?notation }} }}""")
+    rows = [row for row in rows if row["c"].value in index.concepts]
+    mapped = [(row["c"].value, row["p"].value, row["code"].value) for row in rows]
+    annotations = mapping_annotations(run, index.base, mapped) if mapped else {}
     found: dict[tuple[str, str], CodeMatch] = {}
-    for row in rows:
-        concept, predicate, code = row["c"].value, row["p"].value, row["code"].value
-        if concept not in index.concepts or (concept, code) in found:
+    for row, key in zip(rows, mapped, strict=True):
+        concept, predicate, code = key
+        if (concept, code) in found:
             continue
+        just = annotations.get(key, {}).get("just")
         found[(concept, code)] = CodeMatch(
             concept=index.concepts[concept],
             code=Code(iri=code, curie=index.curie(code), notation=row["notation"].value if "notation" in row else None,
                       label=row["label"].value if "label" in row else None, predicate=index.curie(predicate) or predicate,
-                      justification=index.curie(row["just"].value) if "just" in row else None),
+                      justification=index.curie(just) if just else None),
             predicate=index.curie(_compose(predicate, steps)) or predicate, steps=steps)
     return list(found.values())
+
+
+def mapping_annotations(run: QueryFunction, base: str, mappings: list[tuple[str, str, str]] | None = None,
+                        *, authors: bool = False) -> dict[tuple[str, str, str], dict[str, str]]:
+    """(concept, mapping property, code) -> the "just" (sssom:mapping_justification) and "author"
+    (dcterms:source, with ``authors``) of the owl:Axiom annotating it; for ``mappings``, or all.
+
+    A query of its own, reaching the axioms from the mapping properties: written as an OPTIONAL
+    of the mapping query, the engine matched every axiom of the graph (0.35 s per code at 1M triples)."""
+    if mappings is None:
+        bind = values("p", MATCHES)
+    else:
+        rows = " ".join(f"({iri(c)} {iri(p)} {iri(code)})" for c, p, code in mappings)
+        bind = f"VALUES (?c ?p ?code) {{ {rows} }}"
+    author = "OPTIONAL { ?ax dcterms:source ?author }" if authors else ""
+    found: dict[tuple[str, str, str], dict[str, str]] = {}
+    for row in select(run, prologue(base) + f"""SELECT ?c ?p ?code ?just ?author WHERE {{ {bind}
+            ?ax owl:annotatedProperty ?p ; owl:annotatedSource ?c ; owl:annotatedTarget ?code .
+            OPTIONAL {{ ?ax sssom:mapping_justification ?just }} {author} }}"""):
+        record = found.setdefault((row["c"].value, row["p"].value, row["code"].value), {})
+        for name in ("just", "author"):
+            if name in row:
+                record.setdefault(name, row[name].value)
+    return found
 

@@ -11,7 +11,7 @@ import json
 
 from medkg import __version__
 from medkg.concepts.index import ConceptIndex
-from medkg.concepts.mappings import MATCHES
+from medkg.concepts.mappings import MATCHES, mapping_annotations
 from medkg.concepts.sparql import QueryFunction, prologue, select, values
 from medkg.namespaces import converter
 
@@ -23,28 +23,25 @@ LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 
 def mapping_rows(run: QueryFunction, index: ConceptIndex) -> list[dict[str, str]]:
     """One dict per mapping, with full IRIs, sorted by subject then object."""
-    rows = select(run, prologue(index.base) + f"""SELECT ?c ?p ?code ?label ?just ?author WHERE {{
+    rows = select(run, prologue(index.base) + f"""SELECT ?c ?p ?code ?label WHERE {{
         {values("p", MATCHES)} ?c ?p ?code . FILTER(isIRI(?code))
         OPTIONAL {{ ?code rdfs:label ?label }}
-        OPTIONAL {{ ?ax owl:annotatedSource ?c ; owl:annotatedProperty ?p ; owl:annotatedTarget ?code .
-                    OPTIONAL {{ ?ax sssom:mapping_justification ?just }} OPTIONAL {{ ?ax dcterms:source ?author }} }}
     }}""")
+    annotations = mapping_annotations(run, index.base, authors=True)
     found: dict[tuple[str, str, str], dict[str, str]] = {}
     for row in rows:
         concept = row["c"].value
         if concept not in index.concepts:
             continue
         key = (concept, row["p"].value, row["code"].value)
+        about = annotations.get(key, {})
         record = found.setdefault(key, {
             "subject_id": concept, "subject_label": index.concepts[concept].label,
             "subject_category": index.kind_of[concept], "predicate_id": key[1], "object_id": key[2],
-            "object_label": "", "mapping_justification": UNSPECIFIED, "author_id": "", "comment": ""})
+            "object_label": "", "mapping_justification": about.get("just", UNSPECIFIED),
+            "author_id": about.get("author", ""), "comment": ""})
         if "label" in row:
             record["object_label"] = row["label"].value
-        if "just" in row:
-            record["mapping_justification"] = row["just"].value
-        if "author" in row:
-            record["author_id"] = row["author"].value
     return sorted(found.values(), key=lambda r: (r["subject_id"], r["object_id"], r["predicate_id"]))
 
 
