@@ -4,8 +4,10 @@ packaged graph plus a synthetic one (synthetic.py), and of the on-disk operation
     python benchmarks/writes_bench.py             # the packaged graph
     python benchmarks/writes_bench.py 100000      # plus ~100k synthetic triples
 
-Prints the phases of three accepted one-triple writes (copy, apply, diff, focused validation), a
-full validation for comparison, an export, and a RocksDB checkpoint / update / flush.
+Prints the phases of three accepted one-triple INSERT DATA writes (the change, focused validation),
+on a staging copy and in place, then of a DELETE ... WHERE (the general path: the update runs on a
+copy, the change is the difference), a full validation for comparison, an export, and a RocksDB
+checkpoint / update / flush.
 """
 
 from __future__ import annotations
@@ -38,11 +40,20 @@ def main(n: int) -> None:
     if n:
         store.load(generate(n).encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(DATA))
     shapes = load_shapes()
-    core = WriteCore(store, shapes=shapes)
-    core.update(update(0), token_name="bench")  # compiles the shapes once
-    for i in range(1, 4):
-        result = core.update(update(i), token_name="bench")
-        print(f"write on {len(core.store)} triples:", {k: round(v, 3) for k, v in result.seconds.items()})
+    for in_place in (False, True):  # a staging copy per write (the default), or in place (the server)
+        core = WriteCore(store, shapes=shapes, in_place=in_place)
+        core.update(update(0), token_name="bench")  # compiles the shapes once
+        for i in range(1, 4):
+            result = core.update(update(i + 10 * in_place), token_name="bench")
+            print(f"write on {len(core.store)} triples{', in place' if in_place else ''}:",
+                  {k: round(v, 3) for k, v in result.seconds.items()})
+        store = core.store
+        general = f"""PREFIX medkg: <https://w3id.org/medkg/concept/>
+PREFIX oboInOwl: <http://www.geneontology.org/formats/oboInOwl#>
+DELETE {{ GRAPH <{DATA}> {{ ?c oboInOwl:hasExactSynonym ?s }} }} WHERE {{ GRAPH <{DATA}> {{ ?c oboInOwl:hasExactSynonym ?s FILTER(?s = "bench synonym {1 + 10 * in_place}"@en) }} }}"""
+        result = core.update(general, token_name="bench")
+        print(f"a DELETE WHERE on {len(core.store)} triples{', in place' if in_place else ''}:",
+              {k: round(v, 3) for k, v in result.seconds.items()})
     start = time.perf_counter()
     validate_store(core.store, shapes=shapes)
     print("full validation:", round(time.perf_counter() - start, 3), "s")

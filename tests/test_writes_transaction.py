@@ -38,9 +38,11 @@ def canonical_hash(store: ox.Store) -> str:
     return hashlib.sha256("\n".join(sorted(str(q) for q in dataset)).encode()).hexdigest()
 
 
-@pytest.fixture()
-def core() -> WriteCore:
-    return WriteCore(new_store(), max_request_bytes=64 * 1024, max_changed_triples=500)
+@pytest.fixture(params=[False, True], ids=["staged", "in-place"])
+def core(request: pytest.FixtureRequest) -> WriteCore:
+    # Both ways a write reaches the store: on a staging copy (the default), and in place (the
+    # server's single-threaded writer), where a rejected write must be undone exactly.
+    return WriteCore(new_store(), max_request_bytes=64 * 1024, max_changed_triples=500, in_place=request.param)
 
 
 def _rejected(core: WriteCore, update: str) -> WriteRejected:
@@ -113,7 +115,8 @@ def test_accepted_correction_is_applied_and_recorded(core: WriteCore) -> None:
     assert (result.added, result.removed) == (1, 1) and not result.full_validation
     synonym = ox.Literal("fractured bone", language="en")
     assert list(core.store.quads_for_pattern(None, None, synonym))
-    assert not list(old_store.quads_for_pattern(None, None, synonym))  # a held snapshot is unchanged
+    if not core.in_place:
+        assert not list(old_store.quads_for_pattern(None, None, synonym))  # a held snapshot is unchanged
     rows = list(core.store.query(
         """PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX foaf: <http://xmlns.com/foaf/0.1/>
         SELECT ?a ?who ?added ?removed ?text WHERE { GRAPH <https://w3id.org/medkg/graph/provenance> {
@@ -168,7 +171,10 @@ def test_writes_are_serialized(core: WriteCore) -> None:
 
 def test_readers_never_see_half_a_write(core: WriteCore) -> None:
     # Each write swaps one synonym for another in one update: a reader taking `core.store` must
-    # always find exactly one of them, never both and never none.
+    # always find exactly one of them, never both and never none. (Not in place: that mode is for
+    # a store no one reads while it is written.)
+    if core.in_place:
+        pytest.skip("in-place writes are for a single-threaded owner")
     names = [f"rotating synonym {i}" for i in range(4)]
     core.update(PREFIXES + f'INSERT DATA {{ GRAPH {DATA} {{ medkg:fracture oboInOwl:hasRelatedSynonym "{names[0]}"@en }} }}',
                 token_name="t")
@@ -191,3 +197,56 @@ def test_readers_never_see_half_a_write(core: WriteCore) -> None:
         done.set()
         reader.join()
     assert seen and set(seen) == {1}
+
+
+@pytest.mark.parametrize("update", [
+    f"INSERT DATA {{ GRAPH {DATA} {{ medkg:osteoporosis mkg:hasSymptom medkg:sacrum }} }}",
+    f"DELETE WHERE {{ GRAPH {DATA} {{ medkg:osteoporosis skos:prefLabel ?l }} }}",
+    f"DELETE WHERE {{ GRAPH {DATA} {{ medkg:sacrum ?p ?o }} }}",
+    f'DELETE DATA {{ GRAPH {DATA} {{ medkg:osteoporosis oboInOwl:hasRelatedSynonym "thin bones"@en }} }}',
+])
+def test_focused_validation_agrees_with_full_validation(update: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from medkg.writes import focus
+
+    quads = lambda s: set(s.quads_for_pattern(None, None, None, None))
+    before = new_store()
+    after = ox.Store()
+    after.extend(quads(before))  # the same blank nodes
+    after.update(PREFIXES + update)
+    changed = quads(before) ^ quads(after)
+    nodes = focus.focus_nodes(changed, [before, after])
+    key = lambda report: {(r.focus_node, r.source_shape, r.path, r.value, r.message) for r in report.results}
+    full = {k for k in key(validate_store(after)) if k[0] in {focus.validation.to_rdflib(n) for n in nodes}}
+    monkeypatch.setattr(focus, "PER_NODE_MIN_TRIPLES", 0)
+    per_node = key(focus.validate_focus(after, nodes))  # one query per check and node
+    monkeypatch.setattr(focus, "PER_NODE_MAX", 0)
+    marked = key(focus.validate_focus(after, nodes))  # one query per check, the nodes in a marker graph
+    assert full and per_node == marked == full
+    assert quads(after) == quads(before) ^ changed  # the scratch graph is gone
+
+
+def test_data_operations_apply_in_order(core: WriteCore) -> None:
+    synonym = f'GRAPH {DATA} {{ medkg:fracture oboInOwl:hasExactSynonym "bone fracture"@en }}'
+    # Deleting then re-inserting a triple changes nothing; inserting what is there adds nothing.
+    result = core.update(PREFIXES + f"DELETE DATA {{ {synonym} }} ; INSERT DATA {{ {synonym} }}", token_name="alice")
+    assert (result.added, result.removed, result.activity) == (0, 0, "")
+    result = core.update(PREFIXES + f"INSERT DATA {{ {synonym} }}", token_name="alice")
+    assert (result.added, result.removed) == (0, 0)
+    gone = f'GRAPH {DATA} {{ medkg:fracture oboInOwl:hasExactSynonym "no such synonym"@en }}'
+    assert core.update(PREFIXES + f"DELETE DATA {{ {gone} }}", token_name="alice").removed == 0
+
+
+def test_blank_node_in_delete_data_is_malformed(core: WriteCore) -> None:
+    with pytest.raises(MalformedWrite):
+        core.update(PREFIXES + f"DELETE DATA {{ GRAPH {DATA} {{ _:b skos:prefLabel \"x\"@en }} }}", token_name="alice")
+
+
+def test_data_requests_are_read_without_running_them(core: WriteCore) -> None:
+    from medkg.sparql_text import data_operations
+
+    assert [kind for kind, _ in data_operations(CORRECTION) or []] == ["DELETE", "INSERT"]
+    assert data_operations(PREFIXES + f"DELETE WHERE {{ GRAPH {DATA} {{ medkg:sacrum ?p ?o }} }}") is None
+    assert data_operations(CORRECTION + " ; CLEAR ALL") is None
+    before = canonical_hash(core.store)
+    result = core.update(CORRECTION, token_name="alice")  # the same result as through a staging copy
+    assert (result.added, result.removed) == (1, 1) and canonical_hash(core.store) != before

@@ -21,7 +21,12 @@ from medkg.store_disk import OnDiskBackend
 from medkg.store_remote import RemoteError
 from medkg.web import concepts, graph_store, health, pages, sparql
 from medkg.web.asgi import Receive, Scope, Send
-from medkg.web.sparql_openapi import SPARQL_ERROR_SCHEMA, SPARQL_PATH, STORE_PATH, WRITE_RESULT_SCHEMA
+from medkg.web.sparql_openapi import (
+    SPARQL_ERROR_SCHEMA,
+    SPARQL_PATH,
+    STORE_PATH,
+    WRITE_RESULT_SCHEMA,
+)
 from medkg.web.writes import WriteGate
 from medkg.worker import WorkerConfig
 from medkg.writes.serving import DiskWriter, LiveStore, MemoryWriter

@@ -93,3 +93,50 @@ def nesting_depth(query: str) -> int:
         elif token in _CLOSE:
             depth -= 1
     return deepest
+
+
+_TOKEN = re.compile(_SKIP.pattern + "|" + _WORD.pattern, re.UNICODE)
+
+
+def data_operations(update: str) -> list[tuple[str, str]] | None:
+    """The operations of a SPARQL Update request made of INSERT DATA / DELETE DATA only, in order:
+    ("INSERT" or "DELETE", the operation as an INSERT DATA request of its own, with every PREFIX and
+    BASE declared before it). None when the request has any other operation (or cannot be split).
+
+    Running such a request on an empty store yields the operation's quads, without touching the
+    graph the update is meant for."""
+    tokens = [(m.start(), m.group()) for m in _TOKEN.finditer(update)]
+    operations: list[tuple[str, str]] = []
+    prologue: list[str] = []
+    depth, i = 0, 0
+    while i < len(tokens):
+        word = tokens[i][1].upper()
+        if depth == 0 and word in ("PREFIX", "BASE"):
+            end = i + (3 if word == "PREFIX" else 2)
+            if end > len(tokens):
+                return None
+            stop = tokens[end][0] if end < len(tokens) else len(update)
+            prologue.append(update[tokens[i][0]:stop])
+            i = end
+            continue
+        if word == ";" or word.startswith("#"):  # between operations: separators and comments
+            i += 1
+            continue
+        if word not in ("INSERT", "DELETE") or i + 1 >= len(tokens) or tokens[i + 1][1].upper() != "DATA":
+            return None
+        # The operation runs to the brace closing its data block.
+        j = i + 2
+        while j < len(tokens):
+            if tokens[j][1] == "{":
+                depth += 1
+            elif tokens[j][1] == "}":
+                depth -= 1
+                if depth == 0:
+                    break
+            j += 1
+        if depth != 0:
+            return None
+        body = update[tokens[i + 1][0]:tokens[j][0] + 1]  # "DATA { ... }"
+        operations.append((word, "".join(prologue) + " INSERT " + body))
+        i = j + 1
+    return operations

@@ -228,7 +228,11 @@ def _cores() -> int:
 
 
 def _run(store: ox.Store, check: Check) -> list[ValidationResult]:
-    solutions = store.query(check.query, use_default_graph_as_union=True)
+    return check_results(check, store.query(check.query, use_default_graph_as_union=True))
+
+
+def check_results(check: Check, solutions: object) -> list[ValidationResult]:
+    """The validation results a compiled check's query answered (each solution is one or more)."""
     assert isinstance(solutions, ox.QuerySolutions)
     names = [v.value for v in solutions.variables]
     out = []

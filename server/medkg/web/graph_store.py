@@ -13,7 +13,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from medkg.web.asgi import JSON_TYPE, Headers, Receive, Scope, Send, error_body, respond
+from medkg.web.asgi import JSON_TYPE, Headers, Receive, Scope, Send, respond
 from medkg.web.sparql import ProtocolError, SparqlEndpoint, _media_type, _params, respond_refused
 from medkg.web.writes import WriteGate, WriteRefused, success_body
 from medkg.writes.serving import request_graph_store

@@ -8,11 +8,12 @@ A change (quads added and removed) can break a constraint only on:
 A change to the schema (the ontology graph, subclass / subproperty / domain / range statements or
 an ontology term) can change what every shape targets: then the whole graph is validated.
 
-How: every compiled check is one SPARQL query over all focus nodes (medkg.shacl_compiler). The
-focus nodes are written into a scratch named graph of the staging store, and each query gets
-``GRAPH <focus> { ?this a <Focus> }`` joined in first; the graphs it reads are the store's others.
-Blank nodes (axioms) cannot be named in SPARQL text, which is why the marker graph is used rather
-than VALUES.
+How: the compiled checks (medkg.shacl_compiler) are each one SPARQL query over all focus nodes.
+For the few focus nodes of a usual write on a big graph, each check runs once per node with
+``?this`` bound to it (a SPARQL substitution, which names blank nodes too): the engine then starts
+from the node, and at 1M triples the checks of an 11-node write take ~1 s instead of ~5 s.
+Otherwise one query per check: the nodes are written into a scratch named graph, and each query
+gets ``GRAPH <focus> { ?this a <Focus> }`` joined in first.
 """
 
 from __future__ import annotations
@@ -68,25 +69,63 @@ def focus_nodes(changed: Iterable[ox.Quad], stores: Iterable[ox.Store]) -> set[N
 
 def validate_focus(store: ox.Store, nodes: set[Node], shapes: Graph | None = None) -> ValidationReport:
     """The results of the shapes on ``nodes`` only, in ``store`` (which gets a scratch graph while
-    this runs: pass a private staging store)."""
+    this runs when there are many nodes: pass a private staging store, or one no one else reads)."""
     shapes = validation.load_shapes() if shapes is None else shapes
     compiled = _compiled(shapes, validation.subclass_closure(store))
-    store.extend(ox.Quad(n, RDF_TYPE, FOCUS, FOCUS_GRAPH) for n in nodes)
-    try:
-        graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.DefaultGraph()]
-        graphs += [g for g in store.named_graphs() if g != FOCUS_GRAPH]
-        focused = _FocusedStore(store, graphs)
-        results = [r for check in compiled.checks for r in validation._run(focused, check)]  # type: ignore[arg-type]
-        if compiled.uncompiled:
-            results.extend(validation._pyshacl(store, shapes, compiled.uncompiled))
-    finally:
-        store.remove_graph(FOCUS_GRAPH)
+    if len(nodes) <= PER_NODE_MAX and len(store) >= PER_NODE_MIN_TRIPLES:
+        results = _per_node(store, compiled, nodes)
+    else:
+        results = _marked(store, compiled, nodes)
+    if compiled.uncompiled:
+        results.extend(validation._pyshacl(store, shapes, compiled.uncompiled))
     wanted = {validation.to_rdflib(n) for n in nodes}
     results = [r for r in results if r.focus_node in wanted]
     labels = validation.focus_labels(store, {r.focus_node for r in results})
     ordered = sorted({replace(r, focus_label=labels.get(r.focus_node)) for r in results},
                      key=lambda r: (r.severity, str(r.focus_node)))
     return ValidationReport(results=ordered, triples=len(store), engine="oxigraph (focus)")
+
+
+# Each check runs once per node for up to this many nodes, on a graph at least this big; on a
+# small graph (the packaged one: 0.06 s against 0.15 s) the marker graph is the cheaper way.
+PER_NODE_MAX = 64
+PER_NODE_MIN_TRIPLES = 100_000
+_THIS = ox.Variable("this")
+
+
+def _per_node(store: ox.Store, compiled: Compiled, nodes: set[Node]) -> list[validation.ValidationResult]:
+    return [
+        r
+        for check in compiled.checks
+        for node in nodes
+        for r in validation.check_results(
+            check, store.query(check.query, use_default_graph_as_union=True, substitutions={_THIS: node}))
+    ]
+
+
+def _marked(store: ox.Store, compiled: Compiled, nodes: set[Node]) -> list[validation.ValidationResult]:
+    store.extend(ox.Quad(n, RDF_TYPE, FOCUS, FOCUS_GRAPH) for n in nodes)
+    try:
+        graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.DefaultGraph()]
+        graphs += [g for g in store.named_graphs() if g != FOCUS_GRAPH]
+        return [
+            r
+            for check in compiled.checks
+            for r in validation.check_results(
+                check, store.query(_restricted(check.query), default_graph=graphs, named_graphs=[FOCUS_GRAPH]))
+        ]
+    finally:
+        store.remove_graph(FOCUS_GRAPH)
+
+
+def _restricted(query: str) -> str:
+    """The query with the marked focus nodes joined in first (without a WHERE: the query whole;
+    the results are filtered by focus node anyway)."""
+    match = _WHERE.search(query)
+    if match is None:
+        return query
+    pattern = f" GRAPH <{FOCUS_GRAPH.value}> {{ ?this a <{FOCUS.value}> }} "
+    return query[: match.end()] + pattern + query[match.end():]
 
 
 _COMPILED: dict[tuple[int, frozenset[object]], Compiled] = {}
@@ -100,20 +139,3 @@ def _compiled(shapes: Graph, closure: dict[URIRef, set[URIRef]]) -> Compiled:
             _COMPILED.clear()
         _COMPILED[key] = compile_shapes(shapes, closure)
     return _COMPILED[key]
-
-
-class _FocusedStore:
-    """What validation._run needs of a store (``query``), with each check's query restricted to
-    the focus nodes. validation._run is private to helper-2's module: a public
-    ``validate_store(store, focus=...)`` there would replace this adapter."""
-
-    def __init__(self, store: ox.Store, graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]) -> None:
-        self.store = store
-        self.graphs = graphs
-
-    def query(self, query: str, **_options: object) -> object:
-        match = _WHERE.search(query)
-        if match is not None:  # else: run it whole; results are filtered by focus node anyway
-            pattern = f" GRAPH <{FOCUS_GRAPH.value}> {{ ?this a <{FOCUS.value}> }} "
-            query = query[: match.end()] + pattern + query[match.end():]
-        return self.store.query(query, default_graph=self.graphs, named_graphs=[FOCUS_GRAPH])

@@ -84,7 +84,8 @@ def internal_error() -> dict[str, Any]:
 
 class MemoryWriter:
     """Writes to the in-memory store, in the zygote: the committed store becomes the one new
-    workers are forked from (``backend.replace``)."""
+    workers are forked from (``backend.replace``). The zygote is single-threaded and the workers
+    hold copies, so a write may change its store in place (no copy of the graph per write)."""
 
     def __init__(self, backend: Any, base: str, max_request_bytes: int) -> None:
         self.backend = backend
@@ -94,7 +95,8 @@ class MemoryWriter:
 
     def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
         if self._core is None:
-            self._core = WriteCore(self.backend.load(), base=self.base, max_request_bytes=self.max_request_bytes)
+            self._core = WriteCore(self.backend.load(), base=self.base, max_request_bytes=self.max_request_bytes,
+                                   in_place=True)
         try:
             reply, result = run_write(self._core, request)
         except Exception:  # noqa: BLE001 - a bug must not kill the zygote

@@ -6,16 +6,18 @@
 
 How a write runs (under one lock, so writes are serialized):
 1. size caps on the request (bytes) - WriteTooLarge;
-2. the live store is copied into a private staging store and the write applied there
-   (pyoxigraph 0.5 exposes no user transaction: one ``update()`` or ``extend()`` call is atomic,
-   a sequence is not, and a rejected update could not be undone on the live store);
-3. the change is the difference of the two stores, capped in triples - WriteTooLarge;
+2. the change (quads added and removed), capped in triples - WriteTooLarge. INSERT DATA / DELETE
+   DATA requests and Graph Store Protocol writes name their quads: the change is read from them
+   and the live store, in O(change). Any other update runs on a private copy of the live store,
+   and the change is the difference of the two (O(graph size): pyoxigraph 0.5 exposes no user
+   transaction and no change log, and a rejected update could not be undone on the live store);
+3. the change is applied to a staging store: a copy of the live one, or with ``in_place`` the live
+   store itself (for an owner no one reads concurrently, e.g. the server's single-threaded writer);
 4. the shapes are checked on the focus nodes of the change (medkg.writes.focus) - WriteRejected
-   with the SHACL report; the live store is untouched;
+   with the SHACL report; the live store is as it was (in place: the change is undone);
 5. a prov:Activity is added to <base>graph/provenance in the staging store, and the staging store
    becomes the live one (one reference swap: a reader holding the old store keeps a consistent
    snapshot, a reader asking afterwards gets the new one).
-Cost: steps 2-3 are O(graph size); see the report of issue 7 for figures.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from medkg.namespaces import DEFAULT_BASE, GRAPH
-from medkg.sparql_text import _tokens, uses_service
+from medkg.sparql_text import _tokens, data_operations, uses_service
 from medkg.validation_report import ValidationReport
 from medkg.writes import focus
 
@@ -105,12 +107,14 @@ class WriteCore:
     """
 
     def __init__(self, store: ox.Store, *, base: str = DEFAULT_BASE, shapes: Graph | None = None,
-                 max_request_bytes: int = 1024 * 1024, max_changed_triples: int = 10_000) -> None:
+                 max_request_bytes: int = 1024 * 1024, max_changed_triples: int = 10_000,
+                 in_place: bool = False) -> None:
         self._store = store
         self.base = base
         self.shapes = shapes
         self.max_request_bytes = max_request_bytes
         self.max_changed_triples = max_changed_triples
+        self.in_place = in_place  # see the module docstring, step 3
         self.lock = threading.Lock()
 
     @property
@@ -134,7 +138,27 @@ class WriteCore:
             except (ValueError, OSError, RuntimeError) as error:  # e.g. DROP of a graph that is not there
                 raise MalformedWrite(f"the update failed: {error}") from error
 
-        return self._transaction(apply, token_name, record=_record(sparql))
+        operations = _data_quads(sparql)
+        if operations is None:
+            return self._transaction(apply, token_name, record=_record(sparql))
+
+        def change(live: ox.Store) -> tuple[set[ox.Quad], set[ox.Quad]]:
+            added: set[ox.Quad] = set()
+            removed: set[ox.Quad] = set()
+            for kind, quads in operations:  # in order: a later operation may undo an earlier one
+                for q in quads:
+                    if kind == "INSERT":
+                        if q in removed:
+                            removed.discard(q)
+                        elif q not in live:
+                            added.add(q)
+                    elif q in added:
+                        added.discard(q)
+                    elif q in live:
+                        removed.add(q)
+            return added, removed
+
+        return self._transaction(change, token_name, record=_record(sparql), direct=True)
 
     def graph_store(self, op: GraphStoreOperation, *, token_name: str) -> WriteResult:
         """Applies a Graph Store Protocol PUT / POST / DELETE of a named graph."""
@@ -158,15 +182,17 @@ class WriteCore:
             except SyntaxError as error:
                 raise MalformedWrite(f"the {op.content_type} payload does not parse: {error}") from error
 
-        def apply(staging: ox.Store) -> None:
-            if op.method in ("PUT", "DELETE"):
-                if op.method == "DELETE" and not staging.contains_named_graph(graph):
-                    raise MalformedWrite(f"there is no graph <{op.graph}>")
-                staging.remove_graph(graph) if staging.contains_named_graph(graph) else None
-            staging.extend(quads)
+        def change(live: ox.Store) -> tuple[set[ox.Quad], set[ox.Quad]]:
+            if op.method == "DELETE" and not live.contains_named_graph(graph):
+                raise MalformedWrite(f"there is no graph <{op.graph}>")
+            current = set(live.quads_for_pattern(None, None, None, graph)) if op.method != "POST" else set()
+            new = set(quads)
+            if op.method == "POST":
+                return {q for q in new if q not in live}, set()
+            return new - current, current - new
 
         record = f"{op.method} <{op.graph}> ({op.content_type}, {len(op.data)} bytes, sha256 {hashlib.sha256(op.data).hexdigest()})"
-        return self._transaction(apply, token_name, record=record)
+        return self._transaction(change, token_name, record=record, direct=True)
 
     # -- internals ---------------------------------------------------------------------------------
 
@@ -174,21 +200,23 @@ class WriteCore:
         if size > self.max_request_bytes:
             raise WriteTooLarge(f"the write is {size} bytes; at most {self.max_request_bytes} are accepted per request")
 
-    def _transaction(self, apply, token_name: str, *, record: str) -> WriteResult:  # type: ignore[no-untyped-def]
+    def _transaction(self, step, token_name: str, *, record: str, direct: bool = False) -> WriteResult:  # type: ignore[no-untyped-def]
+        """``step``: with ``direct``, live store -> (added, removed); otherwise it applies the write
+        to a copy of the live store, and the change is the difference."""
         seconds: dict[str, float] = {}
         with self.lock:
             live = self._store
             t0 = time.perf_counter()
-            staging = ox.Store()
-            staging.extend(live.quads_for_pattern(None, None, None, None))
-            t1 = time.perf_counter()
-            apply(staging)
-            t2 = time.perf_counter()
-            before = set(live.quads_for_pattern(None, None, None, None))
-            after = set(staging.quads_for_pattern(None, None, None, None))
-            added, removed = after - before, before - after
-            t3 = time.perf_counter()
-            seconds.update(copy=t1 - t0, apply=t2 - t1, diff=t3 - t2)
+            if direct:
+                added, removed = step(live)
+                staging = None
+            else:
+                staging = _copy(live)
+                step(staging)
+                added = set(staging.quads_for_pattern(None, None, None, None))
+                removed = set(live.quads_for_pattern(None, None, None, None))
+                added, removed = added - removed, removed - added
+            seconds["change"] = time.perf_counter() - t0
             if len(added) + len(removed) > self.max_changed_triples:
                 raise WriteTooLarge(f"the write changes {len(added) + len(removed)} triples; at most "
                                     f"{self.max_changed_triples} may change per request")
@@ -196,24 +224,36 @@ class WriteCore:
             provenance = ox.NamedNode(self.base + PROVENANCE_GRAPH)
             if any(q.graph_name == provenance for q in changed):  # whatever the spelling of the IRI
                 raise WriteForbidden(f"the graph <{provenance.value}> is written by the server only")
-            full = focus.touches_schema(changed, self.base)
-            if full:
-                from medkg.validation import validate_store
+            referrers = focus.focus_nodes(changed, [live])  # before the change: who linked to what goes
+            t1 = time.perf_counter()
+            if staging is None:
+                staging = live if self.in_place else _copy(live)
+                _apply(staging, added, removed)
+                seconds["stage"] = time.perf_counter() - t1
+                t1 = time.perf_counter()
+            try:
+                full = focus.touches_schema(changed, self.base)
+                if full:
+                    from medkg.validation import validate_store
 
-                report = validate_store(staging, shapes=self.shapes)
-                nodes: set[focus.Node] = set()
-            else:
-                nodes = focus.focus_nodes(changed, [live, staging])
-                report = focus.validate_focus(staging, nodes, self.shapes) if nodes else ValidationReport()
-            seconds["validate"] = time.perf_counter() - t3
-            if not report.conforms:
-                raise WriteRejected(report)
+                    report = validate_store(staging, shapes=self.shapes)
+                    nodes: set[focus.Node] = set()
+                else:
+                    nodes = referrers | focus.focus_nodes(changed, [staging])
+                    report = focus.validate_focus(staging, nodes, self.shapes) if nodes else ValidationReport()
+                seconds["validate"] = time.perf_counter() - t1
+                if not report.conforms:
+                    raise WriteRejected(report)
+            except BaseException:
+                if staging is live:
+                    _apply(live, removed, added)  # undone: the live store as it was
+                raise
             activity = self.base + PROVENANCE_PREFIX + uuid.uuid4().hex
             record_quads: list[ox.Quad] = []
             if changed:
                 record_quads = self._provenance(activity, token_name, len(added), len(removed), record)
                 staging.extend(record_quads)
-                self._store = staging  # the commit: one reference swap
+                self._store = staging  # the commit: one reference swap (or the same store, in place)
             seconds["total"] = time.perf_counter() - t0
         return WriteResult(activity if changed else "", len(added), len(removed), len(nodes), full, seconds,
                            frozenset(added) | frozenset(record_quads), frozenset(removed))
@@ -245,6 +285,44 @@ class WriteCore:
         add(agent, rdf_type, ox.NamedNode(PROV + "Agent"))
         add(agent, "http://xmlns.com/foaf/0.1/name", ox.Literal(token_name))
         return quads
+
+
+def _copy(store: ox.Store) -> ox.Store:
+    staging = ox.Store()
+    staging.extend(store.quads_for_pattern(None, None, None, None))
+    return staging
+
+
+def _apply(store: ox.Store, added: set[ox.Quad], removed: set[ox.Quad]) -> None:
+    for q in removed:
+        store.remove(q)
+    store.extend(added)
+    # A named graph left empty is gone, as in a store copied quad by quad (the server's front).
+    for graph in {q.graph_name for q in removed}:
+        if isinstance(graph, ox.NamedNode | ox.BlankNode) and not any(True for _ in store.quads_for_pattern(None, None, None, graph)):
+            store.remove_graph(graph)
+
+
+def _data_quads(sparql: str) -> list[tuple[str, list[ox.Quad]]] | None:
+    """The quads of each operation of an INSERT DATA / DELETE DATA request, read by running it on
+    an empty store; None for any other request (or one the engine refuses: the general path then
+    says why)."""
+    operations = data_operations(sparql)
+    if operations is None:
+        return None
+    try:
+        ox.Store().update(sparql)  # the engine's own check of the whole request
+        out = []
+        for kind, text in operations:
+            scratch = ox.Store()
+            scratch.update(text)
+            quads = list(scratch.quads_for_pattern(None, None, None, None))
+            if kind == "DELETE" and any(isinstance(t, ox.BlankNode) for q in quads for t in (q.subject, q.object)):
+                return None  # not allowed in DELETE DATA: the engine's refusal says so
+            out.append((kind, quads))
+    except (SyntaxError, ValueError, OSError, RuntimeError):
+        return None
+    return out
 
 
 RECORD_TEXT_LIMIT = 16 * 1024  # longer updates are recorded by digest (the change counts stay exact)
