@@ -3,6 +3,7 @@ and the compiled engine (SPARQL on Oxigraph) reports what pyshacl reports."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -188,3 +189,32 @@ def test_synthetic_graph_conforms_and_is_deterministic(tmp_path: Path) -> None:
     # Each block maps one symptom and the disease to codes; the other symptoms and the fracture get
     # the "no code" advice, nothing else.
     assert {(r.severity, _local(r.source_shape)) for r in report.results} == {NO_CODE}, report.to_text()
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_results_say_where_their_node_is_written(name: str) -> None:
+    path = INVALID / f"{name}.ttl"
+    report = validate_graph([path])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for r in report.results:
+        if r.severity == "Info" or not isinstance(r.focus_node, URIRef):
+            continue
+        file, line = report.locations[str(r.focus_node)]
+        local = re.split(r"[/#_]", str(r.focus_node))[-1]  # HP_012531 is written HP:012531
+        assert file == str(path) and local in lines[line - 1], (r, line)
+        assert f"{path}:{line})" in report.to_text()
+
+
+def test_locate_prefers_the_subject_line_and_whole_names(tmp_path: Path) -> None:
+    from medkg.locations import locate
+
+    data = tmp_path / "x.ttl"
+    data.write_text("@prefix ex: <http://example.org/> .\n"
+                    "ex:a ex:p ex:bone .\n"
+                    "ex:bone-marrow ex:p ex:a .\n"
+                    "ex:bone ex:p <http://example.org/c> .\n"
+                    "<http://example.org/c> ex:p 1 .\n", encoding="utf-8")
+    found = locate(["http://example.org/bone", "http://example.org/bone-marrow", "http://example.org/c",
+                    "http://example.org/missing"], [data])
+    assert found == {"http://example.org/bone": (str(data), 4), "http://example.org/bone-marrow": (str(data), 3),
+                     "http://example.org/c": (str(data), 5)}

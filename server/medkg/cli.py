@@ -133,11 +133,13 @@ def validate(
     packaged ontology, unless one of the files declares an owl:Ontology (then that is the ontology).
     Validate a whole folder (e.g. data/) to check links between files.
 
-    Text output groups the results by node (with its label): severity, message (the fix), the
-    property and value at fault, and the shape. Violations must be fixed; warnings and infos are
-    advice. On a terminal, progress is shown on stderr.
+    Text output groups the results by node (with its label, and the file and line where a node
+    with a violation or warning is written): severity, message (the fix), the property and value
+    at fault, and the shape. Violations must be fixed (a wrong or untraceable fact); warnings are
+    gaps to fill; infos are advice (e.g. a condition with no ICD-10-CM code). On a terminal,
+    progress is shown on stderr.
 
-    Exit 0 when there is no violation (warnings may be printed), 1 on violations, 2 when a file
+    Exit 0 when there is no violation (warnings and infos may be printed), 1 on violations, 2 when a file
     cannot be read or parsed (the message names the file and line).
     """
     from medkg.validation import tty_progress, validate_graph

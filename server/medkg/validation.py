@@ -33,6 +33,7 @@ from rdflib.term import Node
 
 from medkg import resources
 from medkg.loading import RdfInputError, rdf_files, rdf_format
+from medkg.locations import locate
 from medkg.namespaces import DATA_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH
 from medkg.shacl_compiler import Check, compile_shapes, top_level_shapes
 from medkg.validation_report import ValidationReport, ValidationResult, results_from_graph
@@ -78,6 +79,8 @@ def validate_graph(
     else:
         report = validate_store(store, shapes=load_shapes(shapes), engine=engine, progress=progress)
     report.files = [str(f) for f in files]
+    to_fix = {str(r.focus_node) for r in report.results if r.severity != "Info" and isinstance(r.focus_node, URIRef)}
+    report.locations = locate(sorted(to_fix), files) if to_fix else {}
     return report
 
 

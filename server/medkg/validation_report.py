@@ -58,6 +58,8 @@ class ValidationReport:
     files: list[str] = field(default_factory=list)
     triples: int = 0
     engine: str = "oxigraph"
+    # Focus IRI -> (file, line) of its first statement, for the results a curator must act on.
+    locations: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     @property
     def conforms(self) -> bool:
@@ -91,7 +93,8 @@ class ValidationReport:
         lines: list[str] = []
         for focus, results in groups.items():
             label = results[0].focus_label
-            lines.append(f"{term_text(focus)}" + (f'  "{label}"' if label else ""))
+            where = self.locations.get(str(focus))
+            lines.append(f"{term_text(focus)}" + (f'  "{label}"' if label else "") + (f"  ({where[0]}:{where[1]})" if where else ""))
             for r in results:
                 # A node-level constraint reports the focus node as its value: nothing to add.
                 value = None if r.path is None and r.value == r.focus_node else r.value
@@ -111,11 +114,15 @@ class ValidationReport:
                 "counts": self.counts(),
                 "triples": self.triples,
                 "files": self.files,
-                "results": [r.to_dict() for r in sorted(self.results, key=_sort_key)],
+                "results": [{**r.to_dict(), "location": self._location(r)} for r in sorted(self.results, key=_sort_key)],
             },
             indent=2,
             ensure_ascii=False,
         )
+
+    def _location(self, result: ValidationResult) -> dict[str, object] | None:
+        where = self.locations.get(str(result.focus_node))
+        return {"file": where[0], "line": where[1]} if where else None
 
     def to_graph(self) -> Graph:
         """The sh:ValidationReport graph (SHACL section 3.6)."""
