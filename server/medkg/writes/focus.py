@@ -72,7 +72,8 @@ def validate_focus(store: ox.Store, nodes: set[Node], shapes: Graph | None = Non
     this runs when there are many nodes: pass a private staging store, or one no one else reads)."""
     shapes = validation.load_shapes() if shapes is None else shapes
     compiled = _compiled(shapes, validation.subclass_closure(store))
-    if len(nodes) <= PER_NODE_MAX and len(store) >= PER_NODE_MIN_TRIPLES:
+    size = len(store)  # counted: 0.09 s at 1M triples
+    if len(nodes) <= PER_NODE_MAX and size >= PER_NODE_MIN_TRIPLES:
         results = _per_node(store, compiled, nodes)
     else:
         results = _marked(store, compiled, nodes)
@@ -83,7 +84,7 @@ def validate_focus(store: ox.Store, nodes: set[Node], shapes: Graph | None = Non
     labels = validation.focus_labels(store, {r.focus_node for r in results})
     ordered = sorted({replace(r, focus_label=labels.get(r.focus_node)) for r in results},
                      key=lambda r: (r.severity, str(r.focus_node)))
-    return ValidationReport(results=ordered, triples=len(store), engine="oxigraph (focus)")
+    return ValidationReport(results=ordered, triples=size, engine="oxigraph (focus)")
 
 
 # Each check runs once per node for up to this many nodes, on a graph at least this big; on a
