@@ -308,7 +308,7 @@ def _data_quads(sparql: str) -> list[tuple[str, list[ox.Quad]]] | None:
     an empty store; None for any other request (or one the engine refuses: the general path then
     says why)."""
     operations = data_operations(sparql)
-    if operations is None:
+    if operations is None or len(operations) > _MAX_DATA_OPERATIONS:
         return None
     try:
         ox.Store().update(sparql)  # the engine's own check of the whole request
@@ -324,6 +324,8 @@ def _data_quads(sparql: str) -> list[tuple[str, list[ox.Quad]]] | None:
         return None
     return out
 
+
+_MAX_DATA_OPERATIONS = 100  # more, and one update call on a copy is cheaper than one parse each
 
 RECORD_TEXT_LIMIT = 16 * 1024  # longer updates are recorded by digest (the change counts stay exact)
 
