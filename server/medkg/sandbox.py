@@ -87,7 +87,6 @@ def die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, 9, 0, 0, 0)  # SIGKILL
 
 
-
 def limit_memory(budget_bytes: int) -> bool:
     """Caps this process's address space at what it maps now plus ``budget_bytes`` (0: no cap).
 

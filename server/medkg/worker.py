@@ -131,7 +131,7 @@ def answer(store: ox.Store, request: dict[str, Any], sock: socket.socket, config
 # The engine's parser recurses per level and overflows its stack somewhere past 2,000 levels.
 MAX_NESTING = 500
 _OUT_OF_MEMORY = ("the query needed more memory than a query may take on this server (medkg serve "
-                  "--query-memory); make it more selective, add a LIMIT, or avoid sorting or grouping huge results")
+                  "--query-memory-bytes); make it more selective, add a LIMIT, or avoid sorting or grouping huge results")
 _FORM = {"solutions": "a SELECT", "boolean": "an ASK", "graph": "a CONSTRUCT or DESCRIBE"}
 _SERVICE_REFUSED = (
     "SERVICE (federated query) is disabled on this endpoint: it would make the server fetch other "
@@ -158,7 +158,7 @@ def serve(sock: socket.socket, store: ox.Store, config: WorkerConfig) -> None:
             answer(store, request, sock, config)
         except (BrokenPipeError, ConnectionResetError):
             return
-        except MemoryError:  # past the --query-memory cap, in Python code; the engine's own ends the worker
+        except MemoryError:  # past the --query-memory-bytes cap, in Python code; the engine's own ends the worker
             sock.sendall(_error(500, "out_of_memory", _OUT_OF_MEMORY))
             return  # a fresh worker takes over, with a clean heap
         except Exception:  # noqa: BLE001 - a bug: report it to the client rather than die silently
