@@ -32,6 +32,7 @@ from medkg.namespaces import (
     SOURCE,
     prefixes,
 )
+from medkg.reach import closure, reachable
 from medkg.turtle_writer import AXIOM_HEAD, OWL, RDF_TYPE, Graph, Triple, TurtleWriter, prefix_lines
 
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -157,13 +158,7 @@ def _schema_subjects(triples: list[Triple]) -> set[ox.NamedNode | ox.BlankNode]:
     for s, _, o in triples:
         if isinstance(o, ox.BlankNode):
             objects.setdefault(s, []).append(o)
-    todo = list(found)
-    while todo:
-        for node in objects.get(todo.pop(), []):
-            if node not in found:
-                found.add(node)
-                todo.append(node)
-    return found
+    return reachable(objects, found)  # type: ignore[arg-type]
 
 
 def _superclasses(everything: list[Triple]) -> dict[str, set[str]]:
@@ -171,16 +166,7 @@ def _superclasses(everything: list[Triple]) -> dict[str, set[str]]:
     for s, p, o in everything:
         if p.value == RDFS + "subClassOf" and isinstance(o, ox.NamedNode):
             direct.setdefault(s.value, set()).add(o.value)
-    closure: dict[str, set[str]] = {}
-    for c in direct:
-        seen, todo = {c}, [c]
-        while todo:
-            for sup in direct.get(todo.pop(), ()):
-                if sup not in seen:
-                    seen.add(sup)
-                    todo.append(sup)
-        closure[c] = seen
-    return closure
+    return closure(direct, direct)
 
 
 def _mapping_triples(facts: list[Triple], base: str) -> set[Triple]:

@@ -35,6 +35,7 @@ from medkg import resources
 from medkg.loading import RdfInputError, rdf_files, rdf_format
 from medkg.locations import locate
 from medkg.namespaces import DATA_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH
+from medkg.reach import closure
 from medkg.shacl_compiler import Check, compile_shapes, top_level_shapes
 from medkg.validation_report import ValidationReport, ValidationResult, results_from_graph
 
@@ -197,16 +198,7 @@ def subclass_closure(store: ox.Store) -> dict[URIRef, set[URIRef]]:
     for q in store.quads_for_pattern(None, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf"), None):
         if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode):
             direct.setdefault(URIRef(q.object.value), set()).add(URIRef(q.subject.value))
-    closure: dict[URIRef, set[URIRef]] = {}
-    for c in direct:
-        seen, todo = {c}, [c]
-        while todo:
-            for sub in direct.get(todo.pop(), ()):
-                if sub not in seen:
-                    seen.add(sub)
-                    todo.append(sub)
-        closure[c] = seen
-    return closure
+    return closure(direct, direct)
 
 
 def _run_all(store: ox.Store, checks: list[Check], total: int, progress: Progress | None) -> list[ValidationResult]:

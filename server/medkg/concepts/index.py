@@ -18,6 +18,7 @@ from medkg.concepts.models import ConceptRef, Scope
 from medkg.concepts.sparql import QueryFunction, Term, prologue, select, values
 from medkg.concepts.text import TOKEN, search_key, token_key
 from medkg.namespaces import DEFAULT_BASE, ONTOLOGY, converter
+from medkg.reach import closure
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 OBO_IN_OWL = "http://www.geneontology.org/formats/oboInOwl#"
@@ -153,14 +154,7 @@ def _load_vocabulary(index: ConceptIndex, run: QueryFunction, head: str) -> None
     children: dict[str, set[str]] = defaultdict(set)
     for row in edges:
         children[row["super"].value].add(row["sub"].value)
-    for kind in set(index.labels) | set(children):
-        seen, todo = {kind}, [kind]
-        while todo:
-            for child in children.get(todo.pop(), ()):
-                if child not in seen:
-                    seen.add(child)
-                    todo.append(child)
-        index.subkinds[kind] = seen
+    index.subkinds.update(closure(children, set(index.labels) | set(children)))
     rows = select(run, head + "SELECT ?p WHERE { ?p a owl:TransitiveProperty }")
     index.transitive = {row["p"].value for row in rows if row["p"].value.startswith(ns)}
 
