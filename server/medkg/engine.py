@@ -446,11 +446,18 @@ class QueryEngine:
 
     # -- spawning through the zygote -------------------------------------------------------------
 
-    def _spawn_blocking(self) -> _Worker:
+    def _ask_for_worker(self) -> socket.socket:
+        """Sends the zygote one end of a new socket pair, for the worker it forks (a few bytes:
+        never blocks); returns our end. The zygote replies with the worker's pid."""
         assert self._control is not None
         ours, theirs = _socket_pair()
         socket.send_fds(self._control, [b"w"], [theirs.fileno()])
         theirs.close()
+        return ours
+
+    def _spawn_blocking(self) -> _Worker:
+        assert self._control is not None
+        ours = self._ask_for_worker()
         reply = wire.recv_exact(self._control, 4)
         if reply is None:
             raise OSError("the query worker zygote has exited")
@@ -462,10 +469,7 @@ class QueryEngine:
             return await self._spawn_locked()
 
     async def _spawn_locked(self) -> _Worker:
-        assert self._control is not None
-        ours, theirs = _socket_pair()
-        socket.send_fds(self._control, [b"w"], [theirs.fileno()])  # a few bytes: never blocks
-        theirs.close()
+        ours = self._ask_for_worker()
         reply = await self._recv_control(4)
         worker = _Worker(self, struct.unpack(">I", reply)[0], ours, self.generation)
         await worker.attach()
