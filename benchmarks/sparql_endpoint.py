@@ -2,6 +2,9 @@
 
 Servers on 127.0.0.1, loaded with the same N-Triples file, then stopped:
 - bare:            medkg's own web stack answering a constant body (benchmarks/bare_app.py)
+- fastapi-bare:    the same body from a plain FastAPI route of that app
+- fastapi:         a plain FastAPI route over pyoxigraph (benchmarks/fastapi_app.py): the design
+                   the issue measured as its baseline
 - medkg:           `medkg serve FILE --no-validate` (defaults: response cache on)
 - medkg-nocache:   the same with --cache-bytes 0: every request runs in a query worker
 - oxigraph:        `oxigraph serve` (the native Rust server, PyPI package oxigraph), in memory
@@ -134,6 +137,9 @@ def _oxigraph_load(url: str, data: Path) -> None:
 def servers(python: str) -> list[Server]:
     return [
         Server("bare", lambda d, p: [python, str(HERE / "bare_app.py"), "--port", str(p)], small_path="/bare"),
+        Server("fastapi-bare", lambda d, p: [python, str(HERE / "bare_app.py"), "--port", str(p)],
+               small_path="/fastapi-bare"),
+        Server("fastapi", lambda d, p: [python, str(HERE / "fastapi_app.py"), str(d), "--port", str(p)]),
         Server("medkg", lambda d, p: [python, "-m", "medkg.cli", "serve", str(d), "--no-validate", "--port", str(p)]),
         Server("medkg-nocache", lambda d, p: [python, "-m", "medkg.cli", "serve", str(d), "--no-validate",
                                               "--port", str(p), "--cache-bytes", "0"]),
@@ -313,7 +319,7 @@ def run(triples: int, args: argparse.Namespace, workdir: Path) -> dict[str, dict
                 server.stop()
     # Latency: the servers that run queries (medkg with no cache: repeats would be cache hits), all
     # up at once and idle but for the one request in flight.
-    latency_servers = [s for s in chosen if s.name not in ("bare", "medkg")]
+    latency_servers = [s for s in chosen if not s.small_path and s.name != "medkg"]
     if timed and latency_servers:
         urls = {}
         try:
@@ -335,12 +341,13 @@ def table(triples: int, results: dict[str, dict[str, dict[str, float]]]) -> str:
     """Markdown: raw numbers, then ratios (bars in brackets)."""
     get = lambda server, query, key: results.get(server, {}).get(query, {}).get(key)
     lines = [f"### {triples:,} triples", "",
-             "| query | kind | bare | medkg | medkg, no cache | oxigraph serve | rdflib-endpoint | pyoxigraph alone |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| query | kind | bare | medkg | medkg, no cache | oxigraph serve | rdflib-endpoint | pyoxigraph alone "
+             "| FastAPI bare | FastAPI + pyoxigraph |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for q in QUERIES:
         key = "rps" if q.kind == "small" else "seconds"
         cells = []
-        for server in ("bare", "medkg", "medkg-nocache", "oxigraph", "rdflib-endpoint", "engine"):
+        for server in ("bare", "medkg", "medkg-nocache", "oxigraph", "rdflib-endpoint", "engine", "fastapi-bare", "fastapi"):
             value = get(server, q.name, key)
             cells.append("—" if value is None else (f"{value:,.0f} req/s" if key == "rps" else f"{value * 1000:,.1f} ms"))
         lines.append(f"| {q.name} | {q.kind} | " + " | ".join(cells) + " |")
@@ -363,6 +370,19 @@ def table(triples: int, results: dict[str, dict[str, dict[str, float]]]) -> str:
             continue
         n, r, o, e = (get(s, q.name, "seconds") for s in ("medkg-nocache", "rdflib-endpoint", "oxigraph", "engine"))
         lines.append(f"| {q.name} | {ratio(n, o)} | {ratio(r, n)} | {ratio(e, o)} | {ratio(n, e)} |")
+    # The issue's own baseline, measured again here: a plain FastAPI route over pyoxigraph against a
+    # bare FastAPI route (~0.5x), rdflib-endpoint (~1.7x) and oxigraph serve (~0.12x).
+    lines += ["", ("| query | FastAPI + pyoxigraph / FastAPI bare [issue: ~0.5] | FastAPI + pyoxigraph / rdflib-endpoint "
+                   "[issue: ~1.7] | FastAPI + pyoxigraph / oxigraph [issue: ~0.12] | medkg / FastAPI + pyoxigraph | "
+                   "no cache / FastAPI + pyoxigraph | no cache / FastAPI bare |"), "|---|---|---|---|---|---|---|"]
+    for q in QUERIES:
+        if q.kind != "small":
+            continue
+        f, fb = get("fastapi", q.name, "rps"), get("fastapi-bare", q.name, "rps")
+        m, n = get("medkg", q.name, "rps"), get("medkg-nocache", q.name, "rps")
+        r, o = get("rdflib-endpoint", q.name, "rps"), get("oxigraph", q.name, "rps")
+        lines.append(f"| {q.name} | {ratio(f, fb)} | {ratio(f, r)} | {ratio(f, o)} | {ratio(m, f)} | {ratio(n, f)} | "
+                     f"{ratio(n, fb)} |")
     counts = {q.name: {s: v.get(q.name, {}).get("results") for s, v in results.items() if q.name in v} for q in QUERIES}
     mismatched = {name: c for name, c in counts.items() if len({v for v in c.values() if v is not None}) > 1}
     lines += ["", "Result counts agree across servers." if not mismatched else f"Result counts differ: {mismatched}"]
