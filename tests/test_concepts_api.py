@@ -208,6 +208,9 @@ def test_openapi_documents_every_route_with_real_examples(api: Client) -> None:
     real = api.get("/api/concepts/medkg:sacral-fracture").json()
     assert example == _without_nulls(real)  # FastAPI drops nulls from examples
     assert lookup["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/ApiError")
+    # JSON-LD, as _answer gives it on request, and the context document's own media type
+    assert lookup["200"]["content"]["application/ld+json"]["schema"]["required"] == ["@context"]
+    assert list(paths["/api/context.jsonld"]["get"]["responses"]["200"]["content"]) == ["application/ld+json"]
     annotate = paths["/api/annotate"]["post"]
     assert annotate["requestBody"]["content"]["application/json"]["schema"]["properties"]["text"]
     assert "Concept" in schema["components"]["schemas"]

@@ -206,6 +206,9 @@ async def _json_body(request: Request, model: type[T]) -> T:
                          details=fields) from None
 
 
+_WITH_CONTEXT = {"type": "object", "required": ["@context"], "properties": {"@context": {"type": "string", "format": "uri"}}}
+
+
 class _Examples:
     """The OpenAPI examples of one router: real answers of its graph, computed on first use.
 
@@ -232,7 +235,13 @@ class _Examples:
             placeholder["example"] = result if isinstance(result, str) else json.loads(result.model_dump_json())
 
     def doc(self, model: type[BaseModel], work: Callable[[], BaseModel], *errors: int) -> dict[int | str, dict[str, Any]]:
-        responses: dict[int | str, dict[str, Any]] = {200: {"model": model, "content": {"application/json": self.add(work)}}}
+        responses: dict[int | str, dict[str, Any]] = {200: {"model": model, "content": {
+            "application/json": self.add(work),
+            # For a client that asks for JSON-LD (_answer). Not an allOf of the model: its schema
+            # forbids members it does not name.
+            LD_JSON: {"schema": {**_WITH_CONTEXT, "description": f"A {model.__name__} with \"@context\" (the "
+                                 "URL of /api/context.jsonld) as its first member"}},
+        }}}
         for status in errors:
             responses[status] = {"model": ApiError}
         return responses
@@ -260,7 +269,9 @@ def build_router(service: ConceptService) -> APIRouter:
     sample = "medkg:sacral-fracture" if "sacral-fracture" in " ".join(service.index.concepts) else next(
         iter(service.index.concepts), "medkg:sacral-fracture")
 
-    @router.get("/context.jsonld", name="jsonld_context", summary="The JSON-LD context of the API's JSON")
+    @router.get("/context.jsonld", name="jsonld_context", summary="The JSON-LD context of the API's JSON",
+                response_class=Response, responses={200: {"content": {LD_JSON: {"schema": {
+                    "type": "object", "required": ["@context"], "properties": {"@context": {"type": "object"}}}}}}})
     async def jsonld_context() -> Response:
         """Maps the API's field names to RDF terms (SKOS, oboInOwl, PROV), so its JSON reads as JSON-LD."""
         return Response(json.dumps(context_document(service.base), indent=2), media_type=LD_JSON,

@@ -87,7 +87,7 @@ SPARQL_PATH: dict[str, Any] = {
                        "returns the SPARQL 1.1 Service Description.",
         "operationId": "sparql_query_get",
         "parameters": [
-            {"name": "query", "in": "query", "required": False, "schema": {"type": "string"},
+            {"name": "query", "in": "query", "required": False, "schema": {"type": "string", "minLength": 1},
              "description": "The SPARQL query. Usual prefixes (medkg:, mkg:, skos:, ...) are predeclared."},
             *_DATASET_PARAMETERS,
         ],
@@ -106,13 +106,17 @@ SPARQL_PATH: dict[str, Any] = {
             "content": {
                 "application/x-www-form-urlencoded": {"schema": {
                     "type": "object",
-                    "properties": {"query": {"type": "string"}, "update": {"type": "string"},
+                    "properties": {"query": {"type": "string", "minLength": 1},
+                                   "update": {"type": "string", "minLength": 1},
                                    "default-graph-uri": {"type": "array", "items": {"type": "string"}},
                                    "named-graph-uri": {"type": "array", "items": {"type": "string"}},
-                                   "timeout": {"type": "number"}},
+                                   "timeout": {"type": "number", "exclusiveMinimum": 0}},
+                    # exactly one of query and update
+                    "oneOf": [{"required": ["query"], "not": {"required": ["update"]}},
+                              {"required": ["update"], "not": {"required": ["query"]}}],
                 }},
-                "application/sparql-query": {"schema": {"type": "string"}},
-                "application/sparql-update": {"schema": {"type": "string"}},
+                "application/sparql-query": {"schema": {"type": "string", "minLength": 1}},
+                "application/sparql-update": {"schema": {"type": "string", "minLength": 1}},
             },
         },
         "responses": {**_RESPONSES, "200": {**_RESPONSES["200"], "description": _RESPONSES["200"]["description"]
