@@ -106,3 +106,19 @@ def test_unparseable_data_names_file_and_line(tmp_path: Path) -> None:
 def test_help_and_version() -> None:
     assert "Run a SPARQL query" in medkg("query", "--help").stdout.decode()
     assert medkg("--version").stdout.decode().startswith("medkg ")
+
+
+@pytest.mark.parametrize("base", ["not an iri", "ftp://example.org/kg/", "https://example.org/kg", 'https://e.org/"x"/'])
+def test_a_bad_base_is_a_usage_error(base: str) -> None:
+    done = medkg("query", "--base", base, "ASK {}")
+    assert done.returncode == 2
+    err = done.stderr.decode()
+    assert "--base" in err and "not a base IRI" in err and "Traceback" not in err
+
+
+def test_usage_errors_show_usage_and_exit_2() -> None:
+    done = medkg("query")  # no QUERY
+    assert done.returncode == 2
+    err = done.stderr.decode()
+    assert "Usage:" in err and "Missing argument" in err and "unexpected error" not in err
+    assert medkg("query", "--no-such-option", "ASK {}").returncode == 2

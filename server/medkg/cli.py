@@ -11,7 +11,7 @@ import typer
 from medkg import __version__
 from medkg.backends import StoreOptionError
 from medkg.loading import RdfInputError
-from medkg.namespaces import DEFAULT_BASE
+from medkg.namespaces import DEFAULT_BASE, check_base
 from medkg.query import QueryError
 
 app = typer.Typer(
@@ -27,8 +27,16 @@ app = typer.Typer(
     rich_markup_mode="markdown",  # reflows the docstrings' wrapped lines into paragraphs
 )
 
+def _base_iri(value: str) -> str:
+    try:
+        return check_base(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
 BaseOption = Annotated[
-    str, typer.Option("--base", help="Base IRI of every IRI the project mints.", envvar="MEDKG_BASE")
+    str, typer.Option("--base", help="Base IRI of every IRI the project mints.", envvar="MEDKG_BASE",
+                      callback=_base_iri)
 ]
 
 
@@ -363,10 +371,10 @@ def main() -> None:
         _fail("aborted", 1)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
-    except Exception as error:  # click usage errors and the like
-        import click
-
-        if isinstance(error, click.ClickException):
+    except Exception as error:
+        # Usage errors: click's, or those of the copy of click that typer >= 0.22 carries (not
+        # click.ClickException subclasses), so recognised by what they can do.
+        if callable(getattr(error, "show", None)) and isinstance(getattr(error, "exit_code", None), int):
             error.show()
             sys.exit(error.exit_code)
         _fail(f"unexpected error: {type(error).__name__}: {error}", 1)

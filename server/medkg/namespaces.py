@@ -46,6 +46,20 @@ EXTERNAL_PREFIXES: dict[str, str] = {
 }
 
 
+def check_base(base: str) -> str:
+    """``base`` if it can be the base of minted IRIs: an absolute http(s) IRI ending in / or #, so
+    that base + local part is an IRI; ValueError saying why not."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not base.endswith(("/", "#")):
+        raise ValueError(f"{base!r} is not a base IRI: give an absolute http(s) IRI ending in / or #, "
+                         f"like {DEFAULT_BASE}")
+    if any(c in base for c in ' <>"{}|\\^`') or any(ord(c) < 0x21 for c in base):
+        raise ValueError(f"{base!r} is not a base IRI: it holds characters an IRI cannot hold")
+    return base
+
+
 def local_prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
     """The prefixes of what medkg mints, under ``base``."""
     return {
