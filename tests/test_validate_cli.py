@@ -101,3 +101,14 @@ def test_help_explains_paths_ontology_output_and_exit_codes() -> None:
 def test_bad_format_is_a_usage_error() -> None:
     run = medkg("validate", "--format", "xml")
     assert run.returncode == 2 and "text, json or turtle" in run.stderr
+
+
+def test_base_option_checks_the_graph_as_served_under_that_base() -> None:
+    fixture = INVALID / "dangling-iri.ttl"
+    run = medkg("validate", "--base", "https://example.org/kg/", fixture)
+    assert run.returncode == 1
+    assert "<https://example.org/kg/concept/fx-dangling-fracture>" in run.stdout
+    assert f"({fixture}:" in run.stdout and "w3id.org" not in run.stdout
+    assert medkg("validate", "--base", "https://example.org/kg/").returncode == 0  # the packaged graph
+    bad = medkg("validate", "--base", "example.org/kg/")
+    assert bad.returncode == 2 and "not a base IRI" in bad.stderr

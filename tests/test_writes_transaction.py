@@ -250,3 +250,29 @@ def test_data_requests_are_read_without_running_them(core: WriteCore) -> None:
     before = canonical_hash(core.store)
     result = core.update(CORRECTION, token_name="alice")  # the same result as through a staging copy
     assert (result.added, result.removed) == (1, 1) and canonical_hash(core.store) != before
+
+
+OTHER_BASE = "https://example.org/kg/"
+
+
+@pytest.mark.parametrize("update, breaks", [
+    ("INSERT DATA {{ GRAPH <{b}graph/data> {{ <{b}concept/osteoporosis> <{b}ontology/hasSymptom> <{b}concept/sacrum> }} }}",
+     {"hasSymptom-target-class"}),
+    ("INSERT DATA {{ GRAPH <{b}graph/data> {{ <{b}concept/bogus> a <{b}ontology/Condition> ; "
+     "<{b}ontology/hasSymptom> <{b}concept/defined-nowhere> }} }}",
+     {"DanglingReferenceShape", "prefLabel-required", "hasSymptom-target-class"}),
+])
+def test_writes_are_checked_under_another_base(update: str, breaks: set[str]) -> None:
+    # Served with --base, the graph and the shapes move under it together: the same write breaks the
+    # same shapes as under the default base (the shapes once stayed behind and checked nothing).
+    broken = []
+    for base in ("https://w3id.org/medkg/", OTHER_BASE):
+        core = WriteCore(new_store(base=base), base=base, in_place=True)
+        error = _rejected(core, update.format(b=base))
+        broken.append({str(r.source_shape).rsplit("/", 1)[-1] for r in error.report.violations})
+    assert broken[0] == broken[1] and breaks <= broken[1]
+    core = WriteCore(new_store(base=OTHER_BASE), base=OTHER_BASE)
+    accepted = core.update(f'INSERT DATA {{ GRAPH <{OTHER_BASE}graph/data> {{ <{OTHER_BASE}concept/fracture> '
+                           f'<http://www.geneontology.org/formats/oboInOwl#hasExactSynonym> "fractured bone"@en }} }}',
+                           token_name="alice")
+    assert accepted.added == 1 and accepted.activity.startswith(OTHER_BASE)

@@ -133,13 +133,15 @@ def validate(
     engine: Annotated[
         str, typer.Option(help="oxigraph (default: constraints compiled to SPARQL) or pyshacl (the reference, slow).")
     ] = "oxigraph",
+    base: BaseOption = DEFAULT_BASE,
 ) -> None:
     """Check the graph against the SHACL shapes and say what to fix.
 
     With no PATH, checks the packaged graph (ontology/ and data/). With PATHs (files, or folders
     whose .ttl files are read), checks those instead of the packaged facts, together with the
     packaged ontology, unless one of the files declares an owl:Ontology (then that is the ontology).
-    Validate a whole folder (e.g. data/) to check links between files.
+    Validate a whole folder (e.g. data/) to check links between files. With --base, the graph is
+    checked as `medkg serve --base` serves it: its IRIs, and the shapes', moved under that base.
 
     Text output groups the results by node (with its label, and the file and line where a node
     with a violation or warning is written): severity, message (the fix), the property and value
@@ -156,7 +158,7 @@ def validate(
         raise CliError(f"--format must be text, json or turtle, not {fmt!r}", 2)
     if engine not in ("oxigraph", "pyshacl"):
         raise CliError(f"--engine must be oxigraph or pyshacl, not {engine!r}", 2)
-    report = validate_graph(paths or None, shapes=shapes or None, engine=engine, progress=tty_progress())
+    report = validate_graph(paths or None, shapes=shapes or None, engine=engine, progress=tty_progress(), base=base)
     if fmt == "json":
         sys.stdout.write(report.to_json() + "\n")
     elif fmt == "turtle":

@@ -21,7 +21,7 @@ def _validate_or_exit(settings: Settings) -> None:
     """Validates the graph to serve against the SHACL shapes; violations stop the server (exit 1)."""
     from medkg.validation import validate_graph
 
-    report = validate_graph(list(settings.paths) or None)
+    report = validate_graph(list(settings.paths) or None, base=settings.base)
     if not report.conforms:
         print(report.to_text(min_severity="Violation"), file=sys.stderr)
         raise ServeError("the graph violates the shapes (listed above); fix it, or pass --no-validate", 1)

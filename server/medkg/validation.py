@@ -32,7 +32,7 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from medkg import resources
-from medkg.loading import RdfInputError, rdf_files, rdf_format
+from medkg.loading import RdfInputError, parse_file, rdf_files, rdf_format
 from medkg.locations import locate
 from medkg.namespaces import DATA_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH
 from medkg.reach import closure
@@ -69,23 +69,29 @@ def validate_graph(
     shapes: Sequence[Path | str] | None = None,
     engine: str = "oxigraph",
     progress: Progress | None = None,
+    base: str = DEFAULT_BASE,
 ) -> ValidationReport:
-    """Validates the packaged graph, or ``paths`` (RDF files; folders: their Turtle files).
+    """Validates the packaged graph, or ``paths`` (RDF files; folders: their Turtle files), as
+    served under ``base`` (the files' default-base IRIs moved under it, and the shapes with them).
 
     Raises RdfInputError (naming file and line) when an input cannot be read or parsed.
     """
-    store, files = load_data(paths, progress=progress)
+    store, files = load_data(paths, progress=progress, base=base)
     if engine == "pyshacl":
-        report = _validate_files_with_pyshacl(store, files, load_shapes(shapes))
+        report = _validate_files_with_pyshacl(store, files, load_shapes(shapes, base), base)
     else:
-        report = validate_store(store, shapes=load_shapes(shapes), engine=engine, progress=progress)
+        report = validate_store(store, shapes=load_shapes(shapes, base), engine=engine, progress=progress)
     report.files = [str(f) for f in files]
     to_fix = {str(r.focus_node) for r in report.results if r.severity != "Info" and isinstance(r.focus_node, URIRef)}
-    report.locations = locate(sorted(to_fix), files) if to_fix else {}
+    # Located by their spelling in the files, which is under the default base.
+    spelled = {iri: DEFAULT_BASE + iri[len(base):] if iri.startswith(base) else iri for iri in to_fix}
+    found = locate(sorted(set(spelled.values())), files) if to_fix else {}
+    report.locations = {iri: found[spelling] for iri, spelling in spelled.items() if spelling in found}
     return report
 
 
-def _validate_files_with_pyshacl(store: ox.Store, files: list[Path], shapes: Graph) -> ValidationReport:
+def _validate_files_with_pyshacl(store: ox.Store, files: list[Path], shapes: Graph,
+                                 base: str = DEFAULT_BASE) -> ValidationReport:
     """The reference: pyshacl over the files parsed by rdflib, which keeps every literal as written
     (Oxigraph's store turns an xsd:positiveInteger into an xsd:integer; see shacl_compiler)."""
     import pyshacl
@@ -94,6 +100,8 @@ def _validate_files_with_pyshacl(store: ox.Store, files: list[Path], shapes: Gra
     data = Graph()
     for path in files:
         data.parse(path, format=_RDFLIB_FORMATS.get(path.suffix, "turtle"))
+    if base != DEFAULT_BASE:
+        data = _rebased(data, base)
     _, report, _ = pyshacl.validate(data, shacl_graph=shapes, advanced=True, inplace=True)
     results = results_from_graph(report)
     labels = focus_labels(store, {r.focus_node for r in results if not isinstance(r.focus_node, BNode)})
@@ -103,11 +111,27 @@ def _validate_files_with_pyshacl(store: ox.Store, files: list[Path], shapes: Gra
 _RDFLIB_FORMATS = {".ttl": "turtle", ".nt": "nt", ".nq": "nquads", ".trig": "trig", ".rdf": "xml", ".jsonld": "json-ld"}
 
 
-def load_data(paths: Sequence[Path | str] | None = None, *, progress: Progress | None = None) -> tuple[ox.Store, list[Path]]:
-    """An in-memory store with the ontology and the facts, each in its named graph."""
+def _rebased(graph: Graph, base: str) -> Graph:
+    """An rdflib graph with its default-base IRIs moved under ``base`` (as medkg.loading.rebase)."""
+    def move(term: Node) -> Node:
+        if isinstance(term, URIRef) and term.startswith(DEFAULT_BASE):
+            return URIRef(base + term[len(DEFAULT_BASE):])
+        if isinstance(term, Literal) and term.datatype is not None and term.datatype.startswith(DEFAULT_BASE):
+            return Literal(term, datatype=URIRef(base + term.datatype[len(DEFAULT_BASE):]))
+        return term
+
+    out = Graph()
+    for s, p, o in graph:
+        out.add((move(s), move(p), move(o)))
+    return out
+
+
+def load_data(paths: Sequence[Path | str] | None = None, *, progress: Progress | None = None,
+              base: str = DEFAULT_BASE) -> tuple[ox.Store, list[Path]]:
+    """An in-memory store with the ontology and the facts, each in its named graph, under ``base``."""
     store = ox.Store()
-    ontology_graph = ox.NamedNode(DEFAULT_BASE + ONTOLOGY_GRAPH)
-    data_graph = ox.NamedNode(DEFAULT_BASE + DATA_GRAPH)
+    ontology_graph = ox.NamedNode(base + ONTOLOGY_GRAPH)
+    data_graph = ox.NamedNode(base + DATA_GRAPH)
     ontology_files = rdf_files([resources.ontology_dir()], suffixes=(".ttl",))
     if paths:
         data_files = rdf_files(paths, suffixes=(".ttl",))
@@ -116,18 +140,22 @@ def load_data(paths: Sequence[Path | str] | None = None, *, progress: Progress |
     for i, path in enumerate(data_files):
         if progress:
             progress(i, len(data_files), f"reading {path.name}")
-        _load_file(store, path, data_graph)
+        _load_file(store, path, data_graph, base)
     files = list(data_files)
     # User paths replace the facts; they bring their own ontology only if they declare one.
     if not paths or not any(True for _ in store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)), OWL_ONTOLOGY)):
         for path in ontology_files:
-            _load_file(store, path, ontology_graph)
+            _load_file(store, path, ontology_graph, base)
         files = ontology_files + files
     return store, files
 
 
-def _load_file(store: ox.Store, path: Path, graph: ox.NamedNode) -> None:
-    """Parses one file into ``graph`` in Rust (no Python objects per triple), errors with the line."""
+def _load_file(store: ox.Store, path: Path, graph: ox.NamedNode, base: str = DEFAULT_BASE) -> None:
+    """Parses one file into ``graph`` in Rust (no Python objects per triple), errors with the line.
+    Under another base, its IRIs are moved there (in Python, per triple: medkg.loading)."""
+    if base != DEFAULT_BASE:
+        store.extend(parse_file(path, graph=graph, base=base))
+        return
     fmt = rdf_format(path)
     try:
         data = path.read_bytes()
@@ -144,19 +172,31 @@ def _load_file(store: ox.Store, path: Path, graph: ox.NamedNode) -> None:
         raise RdfInputError(path, reason, error.lineno) from error
 
 
-def load_shapes(paths: Sequence[Path | str] | None = None) -> Graph:
-    """The shapes graph: shapes/*.ttl (top level only: shapes/ subfolders are not data shapes)."""
+def load_shapes(paths: Sequence[Path | str] | None = None, base: str = DEFAULT_BASE) -> Graph:
+    """The shapes graph: shapes/*.ttl (top level only: shapes/ subfolders are not data shapes).
+
+    The shapes are written for the default base; for a graph served under another ``base``, every
+    project IRI they name (classes, properties, the base itself in SPARQL filters) is moved under
+    it, as medkg.loading.rebase moves the data. The shapes keep their own names."""
     if paths:
-        return _parse_shapes(tuple(str(p) for p in rdf_files(paths, suffixes=(".ttl",))))
-    return _parse_shapes(tuple(str(p) for p in sorted(resources.shapes_dir().glob("*.ttl"))))
+        return _parse_shapes(tuple(str(p) for p in rdf_files(paths, suffixes=(".ttl",))), base)
+    return _parse_shapes(tuple(str(p) for p in sorted(resources.shapes_dir().glob("*.ttl"))), base)
+
+
+# The default base where it starts a project IRI, but not a shape's name.
+_PROJECT_IRI = re.compile(re.escape(DEFAULT_BASE) + "(?!shapes/)")
 
 
 @cache
-def _parse_shapes(files: tuple[str, ...]) -> Graph:
+def _parse_shapes(files: tuple[str, ...], base: str = DEFAULT_BASE) -> Graph:
     g = Graph()
     for f in files:
         try:
-            g.parse(f, format="turtle")
+            if base == DEFAULT_BASE:
+                g.parse(f, format="turtle")
+            else:  # as text: the base also appears inside SPARQL strings
+                text = _PROJECT_IRI.sub(lambda _: base, Path(f).read_text(encoding="utf-8"))
+                g.parse(data=text, format="turtle", publicID=Path(f).resolve().as_uri())
         except Exception as error:  # rdflib raises several types; all mean a broken shapes file
             raise RdfInputError(f, str(error)) from error
     return g

@@ -123,7 +123,7 @@ class DiskWriter:
         from medkg import sandbox, validation
 
         if self._shapes is None:
-            self._shapes = validation.load_shapes()  # parsed once, inherited by each write's child
+            self._shapes = validation.load_shapes(base=self.base)  # parsed once, inherited by each write's child
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:

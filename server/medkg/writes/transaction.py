@@ -34,6 +34,7 @@ from rdflib import Graph
 
 from medkg.namespaces import DEFAULT_BASE, GRAPH
 from medkg.sparql_text import _tokens, data_operations, uses_service
+from medkg.validation import load_shapes, validate_store
 from medkg.validation_report import ValidationReport
 from medkg.writes import focus
 
@@ -232,15 +233,15 @@ class WriteCore:
                 seconds["stage"] = time.perf_counter() - t1
                 t1 = time.perf_counter()
             try:
+                # The shapes as they read under this store's base (medkg.validation.load_shapes).
+                shapes = self.shapes if self.shapes is not None else load_shapes(base=self.base)
                 full = focus.touches_schema(changed, self.base)
                 if full:
-                    from medkg.validation import validate_store
-
-                    report = validate_store(staging, shapes=self.shapes)
+                    report = validate_store(staging, shapes=shapes)
                     nodes: set[focus.Node] = set()
                 else:
                     nodes = referrers | focus.focus_nodes(changed, [staging])
-                    report = focus.validate_focus(staging, nodes, self.shapes) if nodes else ValidationReport()
+                    report = focus.validate_focus(staging, nodes, shapes) if nodes else ValidationReport()
                 seconds["validate"] = time.perf_counter() - t1
                 if not report.conforms:
                     raise WriteRejected(report)
