@@ -260,3 +260,17 @@ def test_changed_inputs_do_not_reload_over_curated_writes(tmp_path_factory: pyte
         response = client.get("/sparql", params={"query": "ASK { <http://example.org/a> ?p 3 }"},
                               headers={"Accept": "application/sparql-results+json"})
         assert response.json()["boolean"] is True
+
+
+def test_writes_are_checked_under_another_base() -> None:
+    """`medkg serve --base`: the writer's shapes are moved under the base with the graph, so the
+    violating write is refused there too, and a good one goes through."""
+    base = "https://example.org/kg/"
+    violation = VIOLATION.replace("https://w3id.org/medkg/", base)
+    correction = CORRECTION.replace("https://w3id.org/medkg/", base)
+    with start_server("--write-token", TOKEN, "--base", base) as server, server.client() as client:
+        before = graph_hash(client)
+        refused = client.post("/sparql", content=violation, headers={**UPDATE, **AUTH})
+        assert refused.status_code == 422, refused.text
+        assert graph_hash(client) == before
+        assert client.post("/sparql", content=correction, headers={**UPDATE, **AUTH}).status_code == 200
