@@ -107,7 +107,8 @@ def test_base_option_checks_the_graph_as_served_under_that_base() -> None:
     fixture = INVALID / "dangling-iri.ttl"
     run = medkg("validate", "--base", "https://example.org/kg/", fixture)
     assert run.returncode == 1
-    assert "<https://example.org/kg/concept/fx-dangling-fracture>" in run.stdout
+    assert "\nmedkg:fx-dangling-fracture " in run.stdout  # CURIEs of the prefixes under that base
+    assert "https://example.org/kg/concept/fx-dangling-sacrm, which is defined nowhere" in run.stdout
     assert f"({fixture}:" in run.stdout and "w3id.org" not in run.stdout
     assert medkg("validate", "--base", "https://example.org/kg/").returncode == 0  # the packaged graph
     bad = medkg("validate", "--base", "example.org/kg/")

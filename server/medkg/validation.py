@@ -82,6 +82,7 @@ def validate_graph(
     else:
         report = validate_store(store, shapes=load_shapes(shapes, base), engine=engine, progress=progress)
     report.files = [str(f) for f in files]
+    report.base = base
     to_fix = {str(r.focus_node) for r in report.results if r.severity != "Info" and isinstance(r.focus_node, URIRef)}
     # Located by their spelling in the files, which is under the default base.
     spelled = {iri: DEFAULT_BASE + iri[len(base):] if iri.startswith(base) else iri for iri in to_fix}

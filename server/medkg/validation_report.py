@@ -10,7 +10,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from medkg.namespaces import converter, prefixes
+from medkg.namespaces import DEFAULT_BASE, converter, prefixes
 
 SEVERITIES = ("Violation", "Warning", "Info")
 SHAPES = "https://w3id.org/medkg/shapes/"
@@ -60,6 +60,7 @@ class ValidationReport:
     engine: str = "oxigraph"
     # Focus IRI -> (file, line) of its first statement, for the results a curator must act on.
     locations: dict[str, tuple[str, int]] = field(default_factory=dict)
+    base: str = DEFAULT_BASE  # the base the graph was checked under: its IRIs read as CURIEs in text
 
     @property
     def conforms(self) -> bool:
@@ -94,15 +95,17 @@ class ValidationReport:
         for focus, results in groups.items():
             label = results[0].focus_label
             where = self.locations.get(str(focus))
-            lines.append(f"{term_text(focus)}" + (f'  "{label}"' if label else "") + (f"  ({where[0]}:{where[1]})" if where else ""))
+            lines.append(f"{term_text(focus, self.base)}" + (f'  "{label}"' if label else "")
+                         + (f"  ({where[0]}:{where[1]})" if where else ""))
             for r in results:
                 # A node-level constraint reports the focus node as its value: nothing to add.
                 value = None if r.path is None and r.value == r.focus_node else r.value
-                where = "  ".join(x for x in (term_text(r.path) if r.path is not None else "", _value_text(value)) if x)
+                path = term_text(r.path, self.base) if r.path is not None else ""
+                where = "  ".join(x for x in (path, _value_text(value, self.base)) if x)
                 lines.append(f"  {r.severity}: {r.message}")
                 if where:
                     lines.append(f"    at {where}")
-                lines.append(f"    (shape {term_text(r.source_shape)})")
+                lines.append(f"    (shape {term_text(r.source_shape, self.base)})")
             lines.append("")
         lines.append(self.summary())
         return "\n".join(lines) + "\n"
@@ -127,7 +130,7 @@ class ValidationReport:
     def to_graph(self) -> Graph:
         """The sh:ValidationReport graph (SHACL section 3.6)."""
         g = Graph()
-        for prefix, iri in prefixes().items():
+        for prefix, iri in prefixes(self.base).items():
             g.bind(prefix, iri)
         g.bind("mkgsh", SHAPES)
         report = BNode()
@@ -162,26 +165,26 @@ def _sort_key(r: ValidationResult) -> tuple[int, str, str, str, str]:
     )
 
 
-def term_text(term: Node | None) -> str:
+def term_text(term: Node | None, base: str = DEFAULT_BASE) -> str:
     """A term for people: CURIE where a prefix fits, <IRI> otherwise, "literal"@lang."""
     if term is None:
         return ""
     if isinstance(term, URIRef):
         if str(term).startswith(SHAPES):
             return "mkgsh:" + str(term)[len(SHAPES) :]
-        curie = converter().compress(str(term))
+        curie = converter(base).compress(str(term))
         return curie or f"<{term}>"
     if isinstance(term, BNode):
         return f"_:{term}"
     if isinstance(term, Literal):
         if term.datatype and not term.language:
-            return f"{Literal(str(term)).n3()}^^{term_text(term.datatype)}"
+            return f"{Literal(str(term)).n3()}^^{term_text(term.datatype, base)}"
         return term.n3()
     return str(term)
 
 
-def _value_text(value: Node | None) -> str:
-    return "" if value is None else f"value {term_text(value)}"
+def _value_text(value: Node | None, base: str = DEFAULT_BASE) -> str:
+    return "" if value is None else f"value {term_text(value, base)}"
 
 
 def _json_term(term: Node | None) -> str | None:
