@@ -341,8 +341,8 @@ def table(triples: int, results: dict[str, dict[str, dict[str, float]]]) -> str:
     """Markdown: raw numbers, then ratios (bars in brackets)."""
     get = lambda server, query, key: results.get(server, {}).get(query, {}).get(key)
     lines = [f"### {triples:,} triples", "",
-             "| query | kind | bare | medkg | medkg, no cache | oxigraph serve | rdflib-endpoint | pyoxigraph alone "
-             "| FastAPI bare | FastAPI + pyoxigraph |",
+             ("| query | kind | bare | medkg | medkg, no cache | oxigraph serve | rdflib-endpoint | pyoxigraph alone "
+              "| FastAPI bare | FastAPI + pyoxigraph |"),
              "|---|---|---|---|---|---|---|---|---|---|"]
     for q in QUERIES:
         key = "rps" if q.kind == "small" else "seconds"

@@ -235,8 +235,9 @@ def test_under_another_base_the_graph_and_the_shapes_move_together() -> None:
     """`--base` moves the project's IRIs of the data and of the shapes alike: every fixture breaks the
     same shapes, on the same (moved) nodes, with the same messages; both engines still agree."""
     paths = [INVALID / f"{name}.ttl" for name in sorted(EXPECTED)]
-    key = lambda r: (r.severity, str(r.source_shape), _moved(r.focus_node), _moved(r.path), _moved(r.value),  # noqa: E731
-                     _moved(r.message))
+    def key(r: ValidationResult) -> tuple[str, ...]:
+        return (r.severity, str(r.source_shape), _moved(r.focus_node), _moved(r.path), _moved(r.value), _moved(r.message))
+
     default = validate_graph(paths)
     other = validate_graph(paths, base=OTHER_BASE)
     assert sorted(map(key, other.results)) == sorted(key(r) for r in default.results)

@@ -258,8 +258,8 @@ OTHER_BASE = "https://example.org/kg/"
 @pytest.mark.parametrize("update, breaks", [
     ("INSERT DATA {{ GRAPH <{b}graph/data> {{ <{b}concept/osteoporosis> <{b}ontology/hasSymptom> <{b}concept/sacrum> }} }}",
      {"hasSymptom-target-class"}),
-    ("INSERT DATA {{ GRAPH <{b}graph/data> {{ <{b}concept/bogus> a <{b}ontology/Condition> ; "
-     "<{b}ontology/hasSymptom> <{b}concept/defined-nowhere> }} }}",
+    (("INSERT DATA {{ GRAPH <{b}graph/data> {{ <{b}concept/bogus> a <{b}ontology/Condition> ; "
+      "<{b}ontology/hasSymptom> <{b}concept/defined-nowhere> }} }}"),
      {"DanglingReferenceShape", "prefLabel-required", "hasSymptom-target-class"}),
 ])
 def test_writes_are_checked_under_another_base(update: str, breaks: set[str]) -> None:

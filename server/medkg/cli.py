@@ -27,6 +27,7 @@ app = typer.Typer(
     rich_markup_mode="markdown",  # reflows the docstrings' wrapped lines into paragraphs
 )
 
+
 def _base_iri(value: str) -> str:
     try:
         return check_base(value)
@@ -376,9 +377,10 @@ def main() -> None:
     except Exception as error:
         # Usage errors: click's, or those of the copy of click that typer >= 0.22 carries (not
         # click.ClickException subclasses), so recognised by what they can do.
-        if callable(getattr(error, "show", None)) and isinstance(getattr(error, "exit_code", None), int):
-            error.show()
-            sys.exit(error.exit_code)
+        show, code = getattr(error, "show", None), getattr(error, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
         _fail(f"unexpected error: {type(error).__name__}: {error}", 1)
 
 

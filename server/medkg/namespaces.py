@@ -7,6 +7,7 @@ files are written with the default base; ``rebase`` moves a loaded graph under a
 from __future__ import annotations
 
 from functools import cache
+from urllib.parse import urlsplit
 
 import curies
 
@@ -49,8 +50,6 @@ EXTERNAL_PREFIXES: dict[str, str] = {
 def check_base(base: str) -> str:
     """``base`` if it can be the base of minted IRIs: an absolute http(s) IRI ending in / or #, so
     that base + local part is an IRI; ValueError saying why not."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.netloc or not base.endswith(("/", "#")):
         raise ValueError(f"{base!r} is not a base IRI: give an absolute http(s) IRI ending in / or #, "
