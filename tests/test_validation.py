@@ -197,11 +197,16 @@ def test_results_say_where_their_node_is_written(name: str) -> None:
     report = validate_graph([path])
     lines = path.read_text(encoding="utf-8").splitlines()
     for r in report.results:
-        if r.severity == "Info" or not isinstance(r.focus_node, URIRef):
+        if r.severity == "Info" or isinstance(r.focus_node, Literal):
             continue
         file, line = report.locations[str(r.focus_node)]
-        local = re.split(r"[/#_]", str(r.focus_node))[-1]  # HP_012531 is written HP:012531
-        assert file == str(path) and local in lines[line - 1], (r, line)
+        if isinstance(r.focus_node, BNode):  # an axiom: the statement naming the triple it annotates
+            source = r.focus_label.split()[2].split(":")[-1]  # "axiom on medkg:x mkg:p medkg:y"
+            assert "owl:annotatedSource" in lines[line - 1] and source in lines[line - 1], (r, line)
+        else:
+            local = re.split(r"[/#_]", str(r.focus_node))[-1]  # HP_012531 is written HP:012531
+            assert local in lines[line - 1], (r, line)
+        assert file == str(path)
         assert f"{path}:{line})" in report.to_text()
 
 
@@ -257,3 +262,23 @@ def test_shapes_under_another_base_name_no_default_base_iri_but_their_own() -> N
     assert any(t.startswith(OTHER_BASE + "ontology/") for t in terms)
     assert {t for t in terms if "w3id.org/medkg/" in t and not t.startswith(SHAPES)} == set()
     assert validate_graph(base=OTHER_BASE).conforms
+
+
+def test_axioms_are_located_by_the_triple_they_annotate(tmp_path: Path) -> None:
+    from medkg.locations import locate_axioms
+
+    path = tmp_path / "axioms.ttl"
+    path.write_text("""@prefix ex: <http://example.org/> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+ex:a ex:p ex:b , ex:c ; ex:q "word"@en .
+[] a owl:Axiom ; owl:annotatedSource ex:a ; owl:annotatedProperty ex:p ; owl:annotatedTarget ex:c .
+[] a owl:Axiom ; owl:annotatedSource ex:a ; owl:annotatedProperty ex:p ;
+    owl:annotatedTarget <http://example.org/b> ;
+    ex:note "spans three lines" .
+[] a owl:Axiom ; owl:annotatedSource ex:a ; owl:annotatedProperty ex:q ;
+    owl:annotatedTarget "word"@en .
+""", encoding="utf-8")
+    ex = "http://example.org/"
+    found = locate_axioms({"c": (ex + "a", ex + "p", ex + "c"), "b": (ex + "a", ex + "p", ex + "b"),
+                           "word": (ex + "a", ex + "q", '"word"'), "none": (ex + "a", ex + "p", ex + "d")}, [path])
+    assert found == {"c": (str(path), 4), "b": (str(path), 5), "word": (str(path), 8)}

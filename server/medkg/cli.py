@@ -145,7 +145,7 @@ def validate(
     checked as `medkg serve --base` serves it: its IRIs, and the shapes', moved under that base.
 
     Text output groups the results by node (with its label, and the file and line where a node
-    with a violation or warning is written): severity, message (the fix), the property and value
+    with a violation or warning is written; for an axiom, its statement): severity, message (the fix), the property and value
     at fault, and the shape. Violations must be fixed (a wrong or untraceable fact); warnings are
     gaps to fill; infos are advice (e.g. a condition with no ICD-10-CM code). On a terminal,
     progress is shown on stderr.

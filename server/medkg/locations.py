@@ -3,7 +3,9 @@
 RDF parsers keep no positions, so the files are read again as text: a node's statement is the
 first line that starts with one of its spellings, its full <IRI> or a prefixed name of a prefix
 the file declares (the layout of data/ and of `medkg export`: each subject starts its line), else
-(for a few nodes) the first line that names it at all. Blank nodes have no spelling to look for.
+(for a few nodes) the first line that names it at all. Blank nodes have no spelling to look for,
+but an owl:Axiom is found by the triple it annotates: the statement that names its source, property
+and target (``locate_axioms``).
 """
 
 from __future__ import annotations
@@ -53,6 +55,51 @@ def locate(iris: Iterable[str], files: Sequence[Path | str], max_bytes: int = 64
                     found[iri] = (str(path), number)
             rest = [(s, iri) for s, iri in rest if iri not in found]
     return found
+
+
+# An owl:Axiom's annotated triple: source IRI, property IRI, and target (an IRI, or a literal's
+# lexical form in double quotes).
+Axiom = tuple[str, str, str]
+_ANNOTATED = re.compile(r'owl:annotated(Source|Property|Target)\s+(<[^>]*>|"(?:[^"\\]|\\.)*"|[^\s;,]+)')
+_STATEMENT_LINES = 5  # an axiom's statement spans one to three lines in data/; a bound, not a rule
+
+
+def locate_axioms(axioms: dict[str, Axiom], files: Sequence[Path | str],
+                  max_bytes: int = 64 * 1024 * 1024) -> dict[str, Location]:
+    """Key -> (file, 1-based line) of the statement of each axiom: the line naming its
+    owl:annotatedSource, in a statement (up to its final ".") that names the same property and
+    target. Written with the owl: prefix, as data/ and `medkg export` write axioms."""
+    found: dict[str, Location] = {}
+    for path in files:
+        if len(found) == len(axioms):
+            break
+        try:
+            if Path(path).stat().st_size > max_bytes:
+                continue
+            lines = Path(path).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        prefixes = {p or "": ns for line in lines[:_PREFIX_LINES] for p, ns in _PREFIX.findall(line)}
+        wanted = {_written(triple, prefixes): key for key, triple in axioms.items() if key not in found}
+        for number, line in enumerate(lines, start=1):
+            if "owl:annotatedSource" not in line:
+                continue
+            statement = ""
+            for more in lines[number - 1:number - 1 + _STATEMENT_LINES]:
+                statement += " " + more
+                if more.rstrip().endswith("."):
+                    break
+            parts = dict(_ANNOTATED.findall(statement))
+            for spelled, key in wanted.items():
+                if key not in found and all(parts.get(role) in options for role, options in zip(("Source", "Property", "Target"), spelled)):
+                    found[key] = (str(path), number)
+    return found
+
+
+def _written(triple: Axiom, prefixes: dict[str, str]) -> tuple[frozenset[str], ...]:
+    """The ways each part of an axiom's triple may be written in a file with these prefixes."""
+    return tuple(frozenset([term]) if term.startswith('"') else frozenset(s for s, _ in _spellings([term], prefixes))
+                 for term in triple)
 
 
 _PREFIX_LINES = 10_000  # prefixes are declared at the top

@@ -33,7 +33,7 @@ from rdflib.term import Node
 
 from medkg import resources
 from medkg.loading import RdfInputError, parse_file, rdf_files, rdf_format
-from medkg.locations import locate
+from medkg.locations import locate, locate_axioms
 from medkg.namespaces import DATA_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH
 from medkg.reach import closure
 from medkg.shacl_compiler import Check, compile_shapes, top_level_shapes
@@ -83,12 +83,32 @@ def validate_graph(
         report = validate_store(store, shapes=load_shapes(shapes, base), engine=engine, progress=progress)
     report.files = [str(f) for f in files]
     report.base = base
-    to_fix = {str(r.focus_node) for r in report.results if r.severity != "Info" and isinstance(r.focus_node, URIRef)}
-    # Located by their spelling in the files, which is under the default base.
-    spelled = {iri: DEFAULT_BASE + iri[len(base):] if iri.startswith(base) else iri for iri in to_fix}
-    found = locate(sorted(set(spelled.values())), files) if to_fix else {}
-    report.locations = {iri: found[spelling] for iri, spelling in spelled.items() if spelling in found}
+    report.locations = _locations(store, report, files, base)
     return report
+
+
+def _locations(store: ox.Store, report: ValidationReport, files: list[Path], base: str) -> dict[str, tuple[str, int]]:
+    """Where each node a curator must act on is written: IRIs by their spelling, axioms (blank
+    nodes) by the triple they annotate. The files spell IRIs under the default base."""
+    def spelled(term: ox.Term | str) -> str:
+        if isinstance(term, ox.Literal):
+            return f'"{term.value}"'
+        iri = term if isinstance(term, str) else str(term.value)  # type: ignore[union-attr]
+        return DEFAULT_BASE + iri[len(base):] if iri.startswith(base) else iri
+
+    to_fix = {r.focus_node for r in report.results if r.severity != "Info"}
+    iris = {str(n): spelled(str(n)) for n in to_fix if isinstance(n, URIRef)}
+    axioms = {}
+    for node in to_fix:
+        try:  # the engine's blank nodes are the store's; pyshacl's are its own, and found nowhere
+            triple = annotated_triple(store, ox.BlankNode(str(node))) if isinstance(node, BNode) else None
+        except ValueError:
+            triple = None
+        if triple is not None:
+            axioms[str(node)] = (spelled(triple[0]), spelled(triple[1]), spelled(triple[2]))
+    found = locate(sorted(set(iris.values())), files) if iris else {}
+    located = {key: found[spelling] for key, spelling in iris.items() if spelling in found}
+    return {**located, **(locate_axioms(axioms, files) if axioms else {})}
 
 
 def _validate_files_with_pyshacl(store: ox.Store, files: list[Path], shapes: Graph,
@@ -374,13 +394,19 @@ def focus_labels(store: ox.Store, nodes: Iterable[Node]) -> dict[Node, str]:
 def _axiom_label(store: ox.Store, node: Node, subject: ox.NamedNode | ox.BlankNode) -> dict[Node, str]:
     from medkg.validation_report import term_text
 
+    triple = annotated_triple(store, subject)
+    return {node: "axiom on " + " ".join(term_text(to_rdflib(t)) for t in triple)} if triple else {}
+
+
+def annotated_triple(store: ox.Store, axiom: ox.NamedNode | ox.BlankNode) -> tuple[ox.Term, ox.Term, ox.Term] | None:
+    """The (source, property, target) an owl:Axiom annotates, or None if it names not all three."""
     parts = []
     for p in ("annotatedSource", "annotatedProperty", "annotatedTarget"):
-        found = list(store.quads_for_pattern(subject, ox.NamedNode("http://www.w3.org/2002/07/owl#" + p), None))
-        if not found:
-            return {}
-        parts.append(term_text(to_rdflib(found[0].object)))
-    return {node: "axiom on " + " ".join(parts)}
+        found = next(store.quads_for_pattern(axiom, ox.NamedNode("http://www.w3.org/2002/07/owl#" + p), None), None)
+        if found is None:
+            return None
+        parts.append(found.object)
+    return parts[0], parts[1], parts[2]
 
 
 def _with_label(r: ValidationResult, labels: dict[Node, str]) -> ValidationResult:
