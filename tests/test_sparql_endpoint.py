@@ -14,6 +14,7 @@ import pytest
 from conftest import AsgiClient, app_client
 
 from medkg.settings import Settings
+from medkg.web.sparql import takes_gzip
 
 FIXTURE = Path(__file__).parent / "fixtures" / "sparql" / "protocol.trig"
 SELECT = "SELECT ?c ?label WHERE { ?c skos:prefLabel ?label FILTER(lang(?label) = 'en') } ORDER BY ?c"
@@ -135,6 +136,37 @@ def test_repeated_query_gives_identical_answers(client: AsgiClient) -> None:
     json_one = client.get("/sparql", params={"query": SELECT}, headers={"accept": "application/json"})
     assert first.content == second.content and media(second) == "text/csv"
     assert media(json_one) == "application/sparql-results+json"  # Accept is part of the cache key
+
+
+BIG = "SELECT * WHERE { ?s ?p ?o . ?s2 ?p2 ?o2 } LIMIT 300"  # some 100 KB of JSON
+
+
+def test_gzip_when_the_client_takes_it(client: AsgiClient) -> None:
+    plain = client.get("/sparql", params={"query": BIG}, headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers and len(plain.content) > 10_000
+    for attempt in ("first", "cached"):
+        packed = client.get("/sparql", params={"query": BIG}, headers={"accept-encoding": "gzip, deflate"})
+        assert packed.headers["content-encoding"] == "gzip", attempt
+        assert int(packed.headers["content-length"]) < len(plain.content) / 4  # sent compressed
+        assert packed.json() == plain.json(), attempt  # httpx inflates it: the same answer
+        assert packed.headers["vary"] == "Accept, Accept-Encoding"
+    head = client.request("HEAD", "/sparql", params={"query": BIG}, headers={"accept-encoding": "gzip"})
+    assert head.headers["content-encoding"] == "gzip" and head.content == b""
+    refused = client.get("/sparql", params={"query": BIG}, headers={"accept-encoding": "gzip;q=0, identity"})
+    assert "content-encoding" not in refused.headers
+    small = client.get("/sparql", params={"query": "ASK {}"}, headers={"accept-encoding": "gzip"})
+    assert "content-encoding" not in small.headers and small.json()["boolean"] is True  # under 1 KiB: as is
+    graph = client.get("/store", params={"default": ""}, headers={"accept": "text/turtle", "accept-encoding": "gzip"})
+    assert graph.status_code == 200 and graph.headers["content-encoding"] == "gzip" and "skos:prefLabel" in graph.text
+
+
+@pytest.mark.parametrize("header, expected", [
+    (None, False), (b"", False), (b"gzip", True), (b"gzip, deflate, br", True), (b"GZIP", True), (b"x-gzip", True),
+    (b"*", True), (b"identity", False), (b"deflate", False), (b"gzip;q=0", False), (b"gzip; q=0.0, *", False),
+    (b"*;q=0.5", True), (b"br, *;q=0", False), (b"gzip;q=zero", False), (b"gzip;q=0.001", True),
+])
+def test_accept_encoding_gzip(header: bytes | None, expected: bool) -> None:
+    assert takes_gzip(header) is expected
 
 
 # -- errors -----------------------------------------------------------------------------------------

@@ -60,9 +60,11 @@ class QueryRequest:
     named_graphs: list[str] | None = None
     accept: str | None = None
     base_iri: str | None = None  # relative IRIs in the query resolve against it
+    gzip: bool = False  # the client takes gzip: the worker may compress the answer
 
     def message(self) -> bytes:
-        return wire.request_message(self.query, self.accept, self.base_iri, self.default_graphs, self.named_graphs)
+        return wire.request_message(self.query, self.accept, self.base_iri, self.default_graphs, self.named_graphs,
+                                    self.gzip)
 
 
 # Past this many bytes of answer waiting for the web front, the worker's socket is paused (so a

@@ -1,10 +1,11 @@
 """The framing between the web front and its query workers, over a local stream socket.
 
-Front to worker: one request, a 4-byte big-endian length then its body: three 4-byte lengths and
-the UTF-8 query, Accept header and base IRI, then (only when the request names graphs) JSON of
-the protocol dataset; no JSON on the common path. Worker to front: frames of a
-1-byte kind, a 4-byte length and a payload: HEAD (the content type), DATA (result bytes),
-END (nothing), ERROR (JSON: status, error code, message, line/column for syntax errors). A small
+Front to worker: one request, a 4-byte big-endian length then its body: three 4-byte lengths, a
+flags byte (GZIP: the client takes gzip), and the UTF-8 query, Accept header and base IRI, then
+(only when the request names graphs) JSON of the protocol dataset; no JSON on the common path.
+Worker to front: frames of a 1-byte kind, a 4-byte length and a payload: HEAD (the content type,
+then a newline and "gzip" when the DATA that follow are gzip-compressed), DATA (result bytes), END
+(nothing), ERROR (JSON: status, error code, message, line/column for syntax errors). A small
 result goes out as HEAD, DATA and END in one write.
 """
 
@@ -32,23 +33,26 @@ def json_frame(kind: int, value: dict[str, Any]) -> bytes:
     return frame(kind, json.dumps(value).encode())
 
 
-REQUEST_HEAD = struct.Struct(">IIII")  # total length after this word, then three field lengths
-_FIELDS = struct.Struct(">III")
+REQUEST_HEAD = struct.Struct(">IIIIB")  # total length after this word, three field lengths, flags
+_FIELDS = struct.Struct(">IIIB")
+GZIP = 1  # request flag
+GZIP_ENCODING = b"\ngzip"  # ends a HEAD payload whose DATA are gzip
 
 
 def request_message(query: str, accept: str | None = None, base_iri: str | None = None,
-                    default_graphs: list[str] | None = None, named_graphs: list[str] | None = None) -> bytes:
+                    default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+                    gzip: bool = False) -> bytes:
     q = query.encode("utf-8", "surrogatepass")
     a = accept.encode("utf-8", "surrogatepass") if accept else b""
     b = base_iri.encode("utf-8", "surrogatepass") if base_iri else b""
     graphs = json.dumps([default_graphs, named_graphs]).encode() if default_graphs or named_graphs else b""
     size = _FIELDS.size + len(q) + len(a) + len(b) + len(graphs)
-    return b"".join((REQUEST_HEAD.pack(size, len(q), len(a), len(b)), q, a, b, graphs))
+    return b"".join((REQUEST_HEAD.pack(size, len(q), len(a), len(b), GZIP if gzip else 0), q, a, b, graphs))
 
 
 def decode_request(body: bytes) -> dict[str, Any]:
     """The fields of a request body (what follows its length word)."""
-    nq, na, nb = _FIELDS.unpack_from(body)
+    nq, na, nb, flags = _FIELDS.unpack_from(body)
     start = _FIELDS.size
     end_q, end_a, end_b = start + nq, start + nq + na, start + nq + na + nb
     default_graphs = named_graphs = None
@@ -60,6 +64,7 @@ def decode_request(body: bytes) -> dict[str, Any]:
         "base_iri": body[end_a:end_b].decode("utf-8", "surrogatepass") or None,
         "default_graphs": default_graphs,
         "named_graphs": named_graphs,
+        "gzip": bool(flags & GZIP),
     }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from medkg.web.asgi import JSON_TYPE, Headers, Receive, Scope, Send, respond
-from medkg.web.sparql import ProtocolError, SparqlEndpoint, _media_type, _params, respond_refused
+from medkg.web.sparql import ProtocolError, SparqlEndpoint, _media_type, _params, respond_refused, takes_gzip
 from medkg.web.writes import WriteGate, WriteRefused, success_body
 from medkg.writes.serving import request_graph_store
 from medkg.writes.transaction import GraphStoreOperation
@@ -58,7 +58,7 @@ class GraphStoreEndpoint:
                 raise ProtocolError(404, "no_such_graph", f"there is no graph <{graph}>")
             where = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
             await self.sparql._query(scope, receive, send, f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}", {},
-                                     headers.get(b"accept"), cors)
+                                     headers.get(b"accept"), cors, gzip=takes_gzip(headers.get(b"accept-encoding")))
             return
         name = self.writes.authorize(headers)
         if graph is None:

@@ -4,7 +4,8 @@ A lean ASGI route, not a FastAPI one: it sits on the hot path of every query, so
 request itself and hands the query to the engine's worker pool (medkg.engine), which negotiates
 the format and serializes in the engine. Responses up to ``stream_after_bytes`` are sent whole
 with their length; bigger ones are streamed, and a stream cut short by a timeout or a failure
-ends by dropping the connection, so no client mistakes it for a complete 200.
+ends by dropping the connection, so no client mistakes it for a complete 200. A client that takes
+gzip (Accept-Encoding) gets answers of 1 KiB or more compressed, by the worker.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import logging
 import math
 from collections.abc import Callable
+from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
 from medkg import description, formats, wire
@@ -68,6 +70,36 @@ def _params(raw: bytes) -> dict[str, list[str]]:
 
 def _decode(part: bytes) -> str:
     return unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8", "strict") if part else ""
+
+
+@lru_cache(maxsize=64)  # clients send a handful of distinct values
+def takes_gzip(value: bytes | None) -> bool:
+    """Whether an Accept-Encoding header admits gzip (RFC 9110, 12.5.3: q=0 refuses it)."""
+    if not value:
+        return False
+    weights: dict[str, float] = {}
+    for item in value.decode("latin-1").lower().split(","):
+        coding, _, params = item.partition(";")
+        weight = 1.0
+        for param in params.split(";"):
+            name, _, number = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    weight = float(number)
+                except ValueError:
+                    weight = 0.0
+        weights[coding.strip()] = weight
+    return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
+
+
+_VARY = (b"vary", b"Accept, Accept-Encoding")
+
+
+def answer_headers(head: bytes, cors: Headers) -> tuple[bytes, Headers]:
+    """The content type and headers of an answer, from a worker's HEAD payload (medkg.wire)."""
+    if head.endswith(wire.GZIP_ENCODING):
+        return head[: -len(wire.GZIP_ENCODING)], [(b"content-encoding", b"gzip"), _VARY, *cors]
+    return head, [_VARY, *cors]
 
 
 def _media_type(value: bytes | None) -> tuple[str, str | None]:
@@ -137,13 +169,15 @@ class SparqlEndpoint:
         if len(raw_query) > self.settings.max_request_bytes:
             raise ProtocolError(414, "uri_too_long", f"the query string is longer than the "
                                 f"{self.settings.max_request_bytes} bytes allowed; send the query by POST")
+        gzip = takes_gzip(headers.get(b"accept-encoding"))
         cache_key: tuple[object, ...] | None = None
         if method != "POST" and raw_query and self.cache is not None:
             # A repeated GET is answered before its parameters are even decoded.
-            cache_key = (raw_query, headers.get(b"accept", b""), self._base_iri(scope), getattr(self.engine, "generation", 0))
+            cache_key = (raw_query, headers.get(b"accept", b""), gzip, self._base_iri(scope),
+                         getattr(self.engine, "generation", 0))
             hit = self.cache.get(cache_key)
             if hit is not None:
-                await respond(send, 200, hit[1], hit[0], [(b"vary", b"Accept"), *cors], method == "HEAD")
+                await respond(send, 200, hit[1], *answer_headers(hit[0], cors), method == "HEAD")
                 return
         params = _params(raw_query) if raw_query else {}
         if method in ("GET", "HEAD"):
@@ -163,7 +197,7 @@ class SparqlEndpoint:
                 await self._update(params, headers, send, cors)
                 return
             query = query_or_none
-        await self._query(scope, receive, send, query, params, headers.get(b"accept"), cors, cache_key)
+        await self._query(scope, receive, send, query, params, headers.get(b"accept"), cors, cache_key, gzip)
 
     @staticmethod
     def _single(params: dict[str, list[str]], name: str) -> str:
@@ -261,19 +295,19 @@ class SparqlEndpoint:
 
     async def _query(self, scope: Scope, receive: Receive, send: Send, query: str,
                      params: dict[str, list[str]], accept: bytes | None, cors: Headers,
-                     cache_key: tuple[object, ...] | None = None) -> None:
+                     cache_key: tuple[object, ...] | None = None, gzip: bool = False) -> None:
         timeout = self._timeout(params)
         accept_text = accept.decode("latin-1") if accept else None
         default_graphs, named_graphs = params.get("default-graph-uri"), params.get("named-graph-uri")
         base_iri = self._base_iri(scope)
-        key = cache_key or (query, tuple(default_graphs or ()), tuple(named_graphs or ()), accept_text or "", base_iri,
-                            getattr(self.engine, "generation", 0))
+        key = cache_key or (query, tuple(default_graphs or ()), tuple(named_graphs or ()), accept_text or "", gzip,
+                            base_iri, getattr(self.engine, "generation", 0))
         if self.cache is not None and cache_key is None:
             hit = self.cache.get(key)
             if hit is not None:
-                await respond(send, 200, hit[1], hit[0], [(b"vary", b"Accept"), *cors], scope["method"] == "HEAD")
+                await respond(send, 200, hit[1], *answer_headers(hit[0], cors), scope["method"] == "HEAD")
                 return
-        request = QueryRequest(query, default_graphs, named_graphs, accept_text, base_iri)
+        request = QueryRequest(query, default_graphs, named_graphs, accept_text, base_iri, gzip)
         try:
             run = await self.engine.run(request, timeout)
         except EngineBusy as error:
@@ -295,9 +329,9 @@ class SparqlEndpoint:
 
     async def _relay(self, run: Run, scope: Scope, send: Send, cors: Headers,
                      timeout: float) -> tuple[bytes, bytes] | None:
-        """Sends the run's answer; returns (content type, body) when it was a complete, unstreamed 200."""
+        """Sends the run's answer; returns (HEAD payload, body) when it was a complete, unstreamed 200."""
         head_only = scope["method"] == "HEAD"
-        content_type = b""
+        head = b""
         parts: list[bytes] = []
         size = 0
         streaming = False
@@ -312,19 +346,20 @@ class SparqlEndpoint:
                     size += len(payload)
                     if size > self.settings.stream_after_bytes:
                         streaming = True
+                        content_type, extra = answer_headers(head, cors)
                         await send({"type": "http.response.start", "status": 200, "headers": [
-                            (b"content-type", content_type), (b"vary", b"Accept"), *cors]})
+                            (b"content-type", content_type), *extra]})
                         await send({"type": "http.response.body", "body": b"".join(parts), "more_body": True})
                         parts.clear()
                 elif kind == wire.HEAD:
-                    content_type = payload
+                    head = payload
                 elif kind == wire.END:
                     if streaming:
                         await send({"type": "http.response.body", "body": b""})
                         return None
                     body = b"".join(parts)
-                    await respond(send, 200, body, content_type, [(b"vary", b"Accept"), *cors], head_only)
-                    return content_type, body
+                    await respond(send, 200, body, *answer_headers(head, cors), head_only)
+                    return head, body
                 else:  # wire.ERROR, already a JSON error body
                     if streaming:
                         raise StreamAborted(payload.decode())

@@ -26,7 +26,8 @@ _DATASET_PARAMETERS: list[dict[str, Any]] = [
 _RESPONSES: dict[str, Any] = {
     "200": {"description": "Results: SPARQL JSON/XML/CSV/TSV for SELECT and ASK; Turtle, N-Triples, "
                            "RDF/XML, JSON-LD, N-Quads or TriG for CONSTRUCT and DESCRIBE, by the Accept "
-                           "header. With no query, the SPARQL 1.1 Service Description.",
+                           "header. With no query, the SPARQL 1.1 Service Description. Answers of 1 KiB "
+                           "or more are gzip-compressed (Content-Encoding: gzip) when Accept-Encoding takes gzip.",
             "content": {**_RESULTS, **_GRAPHS}},
     "400": {"description": "Malformed query (the message gives line and column), missing or repeated "
                            "`query`, SERVICE refused, bad parameter.", "content": _ERROR},
