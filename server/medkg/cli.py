@@ -375,7 +375,7 @@ def main() -> None:
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except Exception as error:
-        # Usage errors: click's, or those of the copy of click that typer >= 0.22 carries (not
+        # Usage errors: click's, or those of the copy of click that typer >= 0.26 carries (not
         # click.ClickException subclasses), so recognised by what they can do.
         show, code = getattr(error, "show", None), getattr(error, "exit_code", None)
         if callable(show) and isinstance(code, int):
