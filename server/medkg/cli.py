@@ -202,7 +202,7 @@ def serve(
         int, typer.Option(help="Open connections served at once; beyond that new ones get 503.", min=1)
     ] = 1000,
     stream_after_bytes: Annotated[
-        int, typer.Option(help="Results larger than this are streamed; a streamed result cut short by the timeout ends with a dropped connection.", min=0)
+        int, typer.Option(help="Results larger than this (as sent: gzip-compressed when the client takes gzip) are streamed; a streamed result cut short by the timeout ends with a dropped connection.", min=0)
     ] = 1024 * 1024,
     cache_bytes: Annotated[
         int, typer.Option(help="Memory for answers to repeated queries (cleared by each curated write); 0 turns the cache off.", min=0)
