@@ -242,3 +242,13 @@ def test_every_operation_on_the_real_server(live_server: LiveServer) -> None:
         assert mapped["best"]["concept"]["curie"] == "medkg:sacral-fracture"
         assert client.get("/api/mappings.sssom.tsv").text.startswith("#mapping_set_id")
         assert client.get("/api/search", params={"q": "pain", "limit": 0}).status_code == 422
+
+
+def test_gzip_when_the_client_takes_it(api: Client) -> None:
+    for path in ["/api/mappings.sssom.tsv", "/api/concepts/medkg:sacral-fracture", "/concept/sacral-fracture"]:
+        plain = api.get(path, headers={"accept-encoding": "identity"})
+        packed = api.get(path, headers={"accept-encoding": "gzip, deflate"})
+        assert "content-encoding" not in plain.headers and packed.headers["content-encoding"] == "gzip", path
+        assert packed.content == plain.content and int(packed.headers["content-length"]) < len(plain.content), path
+    small = api.get("/health", headers={"accept-encoding": "gzip"})
+    assert "content-encoding" not in small.headers  # under 1 KiB: as is

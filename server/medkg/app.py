@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 
 from medkg import __version__
@@ -19,6 +20,7 @@ from medkg.engine import QueryEngine
 from medkg.settings import Settings
 from medkg.store_disk import OnDiskBackend
 from medkg.store_remote import RemoteError
+from medkg.worker import GZIP_LEVEL, GZIP_MIN
 from medkg.web import concepts, graph_store, health, pages, sparql
 from medkg.web.asgi import Receive, Scope, Send
 from medkg.web.sparql_openapi import (
@@ -115,6 +117,9 @@ def create_app(settings: Settings | None = None, engine: QueryEngine | None = No
         CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["*"],
     )
+    # The concept API and the pages, as /sparql does in its workers: gzip from 1 KiB, at the level
+    # measured to compress JSON as fast as level 1 (see medkg.worker.GZIP_LEVEL).
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN, compresslevel=GZIP_LEVEL)
 
     # Curated writes: the front follows each committed write (medkg.web.writes). Its services read
     # the store through `live`, swapped to the written copy once that is complete.

@@ -284,7 +284,7 @@ def build_router(service: ConceptService) -> APIRouter:
         """Case-, accent- and plural-insensitive. Ranked exact > prefix > word prefix > substring;
         each concept once, with the name that matched and its type (label, exact / related / broad /
         narrow synonym, lay term, abbreviation). `total` counts all matches; page with limit/offset."""
-        return await _call(request, lambda: service.search(q, kinds=kind, limit=limit, offset=offset))
+        return await _call(request, lambda: service.search(q, kinds=kind, limit=limit, offset=offset), inline=True)
 
     @router.post("/concepts/batch", response_model=BatchResults, summary="Look up many concepts at once",
                  responses=examples.doc(BatchResults, lambda: service.lookup_many(["medkg:sacrum", "medkg:no-such-thing"]), 413, 422),
