@@ -28,13 +28,7 @@ def locate(iris: Iterable[str], files: Sequence[Path | str], max_bytes: int = 64
     for path in files:
         if not wanted - found.keys():
             break
-        try:
-            if Path(path).stat().st_size > max_bytes:
-                continue
-            lines = Path(path).read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            continue
-        prefixes = {p or "": ns for line in lines[:_PREFIX_LINES] for p, ns in _PREFIX.findall(line)}
+        lines, prefixes = _read(path, max_bytes)
         spellings = dict(_spellings(wanted - found.keys(), prefixes))
         # One pass: the first word of each line, looked up (a node is the subject of its lines).
         for number, line in enumerate(lines, start=1):
@@ -73,13 +67,7 @@ def locate_axioms(axioms: dict[str, Axiom], files: Sequence[Path | str],
     for path in files:
         if len(found) == len(axioms):
             break
-        try:
-            if Path(path).stat().st_size > max_bytes:
-                continue
-            lines = Path(path).read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            continue
-        prefixes = {p or "": ns for line in lines[:_PREFIX_LINES] for p, ns in _PREFIX.findall(line)}
+        lines, prefixes = _read(path, max_bytes)
         wanted = {_written(triple, prefixes): key for key, triple in axioms.items() if key not in found}
         for number, line in enumerate(lines, start=1):
             if "owl:annotatedSource" not in line:
@@ -100,6 +88,18 @@ def _written(triple: Axiom, prefixes: dict[str, str]) -> tuple[frozenset[str], .
     """The ways each part of an axiom's triple may be written in a file with these prefixes."""
     return tuple(frozenset([term]) if term.startswith('"') else frozenset(s for s, _ in _spellings([term], prefixes))
                  for term in triple)
+
+
+def _read(path: Path | str, max_bytes: int) -> tuple[list[str], dict[str, str]]:
+    """A file's lines and the prefixes it declares; nothing for a file too big or unreadable (a
+    location is a help, not a must)."""
+    try:
+        if Path(path).stat().st_size > max_bytes:
+            return [], {}
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return [], {}
+    return lines, {p or "": ns for line in lines[:_PREFIX_LINES] for p, ns in _PREFIX.findall(line)}
 
 
 _PREFIX_LINES = 10_000  # prefixes are declared at the top
