@@ -148,6 +148,10 @@ def test_annotate(api: Client) -> None:
     assert [m["text"] for m in nested["mentions"]] == ["lower back pain", "lower back", "back pain", "pain"]
     too_long = api.post("/api/annotate", json={"text": "a" * 200_001})
     assert "at most 200000" in _json(too_long, 422)["message"]
+    for loose in (0, "yes", "true"):  # JSON types as the schema says: a boolean is true or false
+        refused = _json(api.post("/api/annotate", json={"text": text, "overlapping": loose}), 422)
+        assert refused["details"][0]["loc"] == ["body", "overlapping"], loose
+    assert _json(api.post("/api/annotate", json={"text": 5}), 422)["details"][0]["loc"] == ["body", "text"]
 
 
 def test_hierarchy_and_neighbours(api: Client) -> None:

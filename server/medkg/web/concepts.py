@@ -80,7 +80,8 @@ class BatchRequest(BaseModel):
 
 
 class AnnotateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: the JSON types the schema says (overlapping is true or false, not 0 or "yes")
+    model_config = ConfigDict(extra="forbid", strict=True)
     text: str = Field(description=f"Free text, at most {MAX_TEXT} characters",
                       examples=["sharp pain in my tailbone since lifting boxes"])
     kinds: list[str] | None = Field(None, description="Only concepts of these kinds (e.g. SignOrSymptom)")
