@@ -8,7 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from medkg import resources
-from medkg.namespaces import DATA_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH
+from medkg.namespaces import DATA_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH, moved
 
 
 class RdfInputError(Exception):
@@ -81,7 +81,7 @@ def rebase(quads: Iterable[ox.Quad], base: str) -> Iterator[ox.Quad]:
 
     def move(term):  # type: ignore[no-untyped-def]
         if isinstance(term, ox.NamedNode) and term.value.startswith(DEFAULT_BASE):
-            return ox.NamedNode(base + term.value[len(DEFAULT_BASE) :])
+            return ox.NamedNode(moved(term.value, base))
         if isinstance(term, ox.Literal) and term.datatype.value.startswith(DEFAULT_BASE):
             return ox.Literal(term.value, datatype=move(term.datatype))
         return term

@@ -59,6 +59,11 @@ def check_base(base: str) -> str:
     return base
 
 
+def moved(iri: str, to_base: str, from_base: str = DEFAULT_BASE) -> str:
+    """``iri`` moved from under ``from_base`` to under ``to_base``; any other IRI as it is."""
+    return to_base + iri[len(from_base):] if iri.startswith(from_base) else iri
+
+
 def local_prefixes(base: str = DEFAULT_BASE) -> dict[str, str]:
     """The prefixes of what medkg mints, under ``base``."""
     return {

@@ -34,7 +34,7 @@ from rdflib.term import Node
 from medkg import resources
 from medkg.loading import RdfInputError, parse_file, rdf_files, rdf_format
 from medkg.locations import locate, locate_axioms
-from medkg.namespaces import DATA_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH
+from medkg.namespaces import DATA_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH, moved
 from medkg.reach import closure
 from medkg.shacl_compiler import Check, compile_shapes, top_level_shapes
 from medkg.validation_report import ValidationReport, ValidationResult, results_from_graph
@@ -90,14 +90,11 @@ def validate_graph(
 def _locations(store: ox.Store, report: ValidationReport, files: list[Path], base: str) -> dict[str, tuple[str, int]]:
     """Where each node a curator must act on is written: IRIs by their spelling, axioms (blank
     nodes) by the triple they annotate. The files spell IRIs under the default base."""
-    def spelled(term: ox.Term | str) -> str:
-        if isinstance(term, ox.Literal):
-            return f'"{term.value}"'
-        iri = term if isinstance(term, str) else str(term.value)  # type: ignore[union-attr]
-        return DEFAULT_BASE + iri[len(base):] if iri.startswith(base) else iri
+    def spelled(term: Term) -> str:
+        return f'"{term.value}"' if isinstance(term, ox.Literal) else moved(term.value, DEFAULT_BASE, base)
 
     to_fix = {r.focus_node for r in report.results if r.severity != "Info"}
-    iris = {str(n): spelled(str(n)) for n in to_fix if isinstance(n, URIRef)}
+    iris = {str(n): moved(str(n), DEFAULT_BASE, base) for n in to_fix if isinstance(n, URIRef)}
     axioms = {}
     for node in to_fix:
         try:  # the engine's blank nodes are the store's; pyshacl's are its own, and found nowhere
@@ -135,10 +132,10 @@ _RDFLIB_FORMATS = {".ttl": "turtle", ".nt": "nt", ".nq": "nquads", ".trig": "tri
 def _rebased(graph: Graph, base: str) -> Graph:
     """An rdflib graph with its default-base IRIs moved under ``base`` (as medkg.loading.rebase)."""
     def move(term: Node) -> Node:
-        if isinstance(term, URIRef) and term.startswith(DEFAULT_BASE):
-            return URIRef(base + term[len(DEFAULT_BASE):])
+        if isinstance(term, URIRef):
+            return URIRef(moved(term, base))
         if isinstance(term, Literal) and term.datatype is not None and term.datatype.startswith(DEFAULT_BASE):
-            return Literal(term, datatype=URIRef(base + term.datatype[len(DEFAULT_BASE):]))
+            return Literal(term, datatype=URIRef(moved(term.datatype, base)))  # only those: keep literals as written
         return term
 
     out = Graph()
@@ -398,12 +395,16 @@ def _axiom_label(store: ox.Store, node: Node, subject: ox.NamedNode | ox.BlankNo
     return {node: "axiom on " + " ".join(term_text(to_rdflib(t)) for t in triple)} if triple else {}
 
 
-def annotated_triple(store: ox.Store, axiom: ox.NamedNode | ox.BlankNode) -> tuple[ox.Term, ox.Term, ox.Term] | None:
-    """The (source, property, target) an owl:Axiom annotates, or None if it names not all three."""
-    parts = []
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+def annotated_triple(store: ox.Store, axiom: ox.NamedNode | ox.BlankNode) -> tuple[Term, Term, Term] | None:
+    """The (source, property, target) an owl:Axiom annotates, or None if it names not all three
+    (or a quoted triple)."""
+    parts: list[Term] = []
     for p in ("annotatedSource", "annotatedProperty", "annotatedTarget"):
         found = next(store.quads_for_pattern(axiom, ox.NamedNode("http://www.w3.org/2002/07/owl#" + p), None), None)
-        if found is None:
+        if found is None or isinstance(found.object, ox.Triple):
             return None
         parts.append(found.object)
     return parts[0], parts[1], parts[2]
