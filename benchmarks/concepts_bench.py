@@ -94,7 +94,7 @@ def _wait(port: int, process: subprocess.Popen[bytes]) -> None:
 
 def http_table(seconds: float, clients: int, rounds: int) -> list[tuple[str, float, float]]:
     from medkg.concepts import ConceptService
-    from medkg.loading import new_store
+    from medkg.graph.loading import new_store
 
     concepts = [r.curie or r.iri for r in ConceptService.from_store(new_store()).index.concepts.values()]
     import socket
@@ -132,7 +132,7 @@ def _rate(work: Callable[[int], object], count: int) -> float:
 
 def core_table() -> list[tuple[str, float]]:
     from medkg.concepts import ConceptService
-    from medkg.loading import new_store
+    from medkg.graph.loading import new_store
 
     store = new_store()
     cached = ConceptService.from_store(store)

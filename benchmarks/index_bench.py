@@ -13,9 +13,9 @@ import resource
 import time
 from pathlib import Path
 
-from medkg.backends import backend_for
 from medkg.concepts import ConceptService
-from medkg.namespaces import DEFAULT_BASE
+from medkg.graph.namespaces import DEFAULT_BASE
+from medkg.store.backends import backend_for
 
 
 def main() -> None:

@@ -58,20 +58,20 @@ print(time.perf_counter() - t, len(s))
 """
 MEDKG_MEMORY = """
 import sys, time
-from medkg.backends import MemoryBackend
+from medkg.store.backends import MemoryBackend
 t = time.perf_counter(); s = MemoryBackend([sys.argv[1]]).load()
 print(time.perf_counter() - t, len(s))
 """
 MEDKG_DISK = """
 import sys, time
-from medkg.store_disk import OnDiskBackend
+from medkg.store.disk import OnDiskBackend
 t = time.perf_counter(); b = OnDiskBackend(sys.argv[2], [sys.argv[1]]); s = b.load()
 print(time.perf_counter() - t, b.reloaded)
 """
 MEDKG_LOAD = """
 import sys, time
-from medkg.remote_load import load_into
-from medkg.store_remote import endpoints
+from medkg.store.remote_load import load_into
+from medkg.store.remote import endpoints
 t = time.perf_counter(); r = load_into(endpoints(sys.argv[2]), [sys.argv[1]], graph="urn:bench")
 print(time.perf_counter() - t, sum(r.graphs.values()), r.protocol)
 """

@@ -302,7 +302,7 @@ def _ontology_lines() -> list[str]:
     """The packaged ontology as N-Triples lines (needs medkg installed)."""
     import pyoxigraph as ox
 
-    from medkg import resources
+    from medkg.graph import resources
 
     lines: list[str] = []
     for path in sorted(resources.ontology_dir().glob("*.ttl")):

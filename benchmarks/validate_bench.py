@@ -31,12 +31,13 @@ def _core_shapes_dir(out: Path) -> Path:
     from rdflib import Graph
     from rdflib.namespace import SH
 
-    from medkg.shacl_compiler import top_level_shapes
-    from medkg.validation import _subgraph, load_shapes
+    from medkg.validation.compiler import top_level_shapes
+    from medkg.validation.engine import shapes_subgraph
+    from medkg.validation.inputs import load_shapes
 
     shapes = load_shapes()
     keep = [s for s in top_level_shapes(shapes) if (s, SH.sparql, None) not in shapes]
-    core: Graph = _subgraph(shapes, keep)
+    core: Graph = shapes_subgraph(shapes, keep)
     out.mkdir(parents=True, exist_ok=True)
     core.serialize(out / "core.ttl", format="turtle")
     return out
@@ -57,7 +58,7 @@ def _one(engine: str, path: Path, shapes: str | None) -> dict[str, object]:
         import pyshacl
         from rdflib import Graph
 
-        from medkg import resources
+        from medkg.graph import resources
         from medkg.validation import load_shapes
 
         data = Graph()

@@ -21,8 +21,8 @@ from pathlib import Path
 import pyoxigraph as ox
 from synthetic import generate
 
-from medkg.export import export_store
-from medkg.loading import new_store
+from medkg.graph.loading import new_store
+from medkg.store.export import export_store
 from medkg.validation import load_shapes, validate_store
 from medkg.writes import WriteCore
 

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 import pytest
 
 from medkg.app import MedkgApp, create_app
-from medkg.loading import new_store
+from medkg.graph.loading import new_store
 from medkg.settings import Settings
 
 T = TypeVar("T")
@@ -252,8 +252,8 @@ def disk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 @pytest.fixture(scope="session")
 def remote_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """`medkg serve --store URL` over an `oxigraph serve` of its own, loaded with the packaged graph."""
-    from medkg.remote_load import load_into
-    from medkg.store_remote import endpoints
+    from medkg.store.remote import endpoints
+    from medkg.store.remote_load import load_into
 
     with run_oxigraph(tmp_path_factory.mktemp("oxigraph-api")) as oxigraph:
         load_into(endpoints(oxigraph.query))

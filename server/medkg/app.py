@@ -13,14 +13,14 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 
 from medkg import __version__
-from medkg.backends import MemoryBackend, StoreOptionError, backend_for, store_folder
 from medkg.concepts import ConceptService
-from medkg.description import GraphStatistics, dataset_statistics
-from medkg.engine import QueryEngine
 from medkg.settings import Settings
-from medkg.store_disk import OnDiskBackend
-from medkg.store_remote import RemoteError
-from medkg.worker import GZIP_LEVEL, GZIP_MIN
+from medkg.sparql.description import GraphStatistics, dataset_statistics
+from medkg.sparql.engine import QueryEngine
+from medkg.sparql.worker import GZIP_LEVEL, GZIP_MIN, WorkerConfig
+from medkg.store.backends import MemoryBackend, StoreOptionError, backend_for, store_folder
+from medkg.store.disk import OnDiskBackend
+from medkg.store.remote import RemoteError
 from medkg.web import concepts, graph_store, health, pages, sparql
 from medkg.web.asgi import Receive, Scope, Send
 from medkg.web.sparql_openapi import (
@@ -30,7 +30,6 @@ from medkg.web.sparql_openapi import (
     WRITE_RESULT_SCHEMA,
 )
 from medkg.web.writes import WriteGate
-from medkg.worker import WorkerConfig
 from medkg.writes.serving import DiskWriter, LiveStore, MemoryWriter
 
 
@@ -58,7 +57,7 @@ def new_engine(settings: Settings) -> QueryEngine:
     backend = backend_for(settings.store, settings.paths, settings.base, force_reload=settings.force_reload)
     engine_class = QueryEngine
     if not getattr(backend, "local", True):  # a remote SPARQL server: forward, no workers
-        from medkg.remote_engine import RemoteEngine
+        from medkg.store.remote_engine import RemoteEngine
 
         engine_class = RemoteEngine
     writer: MemoryWriter | DiskWriter | None = None
@@ -118,7 +117,7 @@ def create_app(settings: Settings | None = None, engine: QueryEngine | None = No
         allow_headers=["*"],
     )
     # The concept API and the pages, as /sparql does in its workers: gzip from 1 KiB, at the level
-    # measured to compress JSON as fast as level 1 (see medkg.worker.GZIP_LEVEL).
+    # measured to compress JSON as fast as level 1 (see medkg.sparql.worker.GZIP_LEVEL).
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN, compresslevel=GZIP_LEVEL)
 
     # Curated writes: the front follows each committed write (medkg.web.writes). Its services read

@@ -9,10 +9,10 @@ from typing import Annotated, Optional
 import typer
 
 from medkg import __version__
-from medkg.backends import StoreOptionError
-from medkg.loading import RdfInputError
-from medkg.namespaces import DEFAULT_BASE, check_base
-from medkg.query import QueryError
+from medkg.graph.loading import RdfInputError
+from medkg.graph.namespaces import DEFAULT_BASE, check_base
+from medkg.sparql.query import QueryError
+from medkg.store.backends import StoreOptionError
 
 app = typer.Typer(
     name="medkg",
@@ -106,8 +106,8 @@ def query(
 
     Exit 0 on success, 1 when the query is invalid, 2 when an input cannot be read.
     """
-    from medkg.loading import new_store
-    from medkg.query import as_table, render_table, run_query, serialize
+    from medkg.graph.loading import new_store
+    from medkg.sparql.query import as_table, render_table, run_query, serialize
 
     text = _read_query(query)
     store = new_store(paths, base)
@@ -294,9 +294,9 @@ def load(
     (INSERT DATA in batches). Validates first, as `medkg serve` does. Exit 0 on success, 1 when
     the graph violates the shapes or the server fails or refuses, 2 when an input cannot be read.
     """
-    from medkg.concepts.sparql import is_iri
-    from medkg.remote_load import load_into, tty_progress
-    from medkg.store_remote import RemoteError, endpoints
+    from medkg.sparql.client import is_iri
+    from medkg.store.remote import RemoteError, endpoints
+    from medkg.store.remote_load import load_into, tty_progress
 
     if not into:
         raise CliError("--into URL is required: the SPARQL query endpoint of the server to load", 2)
@@ -345,8 +345,8 @@ def export(
     annotates. Exporting the same graph twice gives the same bytes. Export into a checkout
     (--out .) to review curated changes with git diff. Exit 0 on success, 2 when an input cannot be read.
     """
-    from medkg.export import export_store, open_store_dir
-    from medkg.loading import new_store
+    from medkg.graph.loading import new_store
+    from medkg.store.export import export_store, open_store_dir
 
     graph = open_store_dir(store) if store is not None else new_store(paths, base)
     try:

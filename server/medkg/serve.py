@@ -32,7 +32,7 @@ def serve(settings: Settings, *, validate: bool = True, access_log: bool = False
     import uvicorn
 
     from medkg.app import create_app, new_engine
-    from medkg.backends import StoreOptionError
+    from medkg.store.backends import StoreOptionError
 
     try:
         engine = new_engine(settings)

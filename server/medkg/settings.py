@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from medkg.namespaces import DEFAULT_BASE
+from medkg.graph.namespaces import DEFAULT_BASE
 
 if TYPE_CHECKING:
     from medkg.writes.auth import WriteToken

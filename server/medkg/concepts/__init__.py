@@ -4,10 +4,12 @@ Imports nothing from the web layer: the HTTP API (medkg.web.concepts), the Linke
 Python users share ``ConceptService``.
 
     >>> from medkg.concepts import ConceptService
-    >>> from medkg.loading import new_store
+    >>> from medkg.graph.loading import new_store
     >>> service = ConceptService.from_store(new_store())
     >>> service.lookup("medkg:sacral-fracture").label
     'Sacral fracture'
+
+May import: medkg.graph and medkg.sparql (its SPARQL client).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 from medkg.concepts.identifiers import InvalidIdentifier, NotFound
 from medkg.concepts.search import InvalidQuery
 from medkg.concepts.service import ConceptService
-from medkg.concepts.sparql import QueryFunction, SparqlError, http_client, store_client
+from medkg.sparql.client import QueryFunction, SparqlError, http_client, store_client
 
 __all__ = [
     "ConceptService", "InvalidIdentifier", "InvalidQuery", "NotFound", "QueryFunction", "SparqlError",

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from medkg.concepts.sparql import QueryFunction, Term, Triple, construct, iri, prologue, select
-from medkg.namespaces import converter, prefixes
+from medkg.graph.namespaces import converter, prefixes
+from medkg.sparql.client import QueryFunction, Term, Triple, construct, iri, prologue, select
 
 MAX_STATEMENTS = 500  # per direction on one page; the page says when there are more
 _LABEL = "skos:prefLabel|rdfs:label|dcterms:title|foaf:name"

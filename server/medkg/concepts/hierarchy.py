@@ -12,7 +12,7 @@ from medkg.concepts.identifiers import InvalidIdentifier, to_iri
 from medkg.concepts.index import BROADER, ConceptIndex
 from medkg.concepts.models import HierarchyItem, HierarchyResults, Neighbour, NeighbourResults
 from medkg.concepts.search import InvalidQuery, kind_filter
-from medkg.concepts.sparql import QueryFunction, iri, prologue, select
+from medkg.sparql.client import QueryFunction, iri, prologue, select
 
 MAX_DEPTH = 100
 

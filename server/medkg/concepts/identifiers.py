@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from medkg.concepts.models import ConceptRef
-from medkg.concepts.sparql import is_iri
-from medkg.namespaces import CONCEPT, converter
+from medkg.graph.namespaces import CONCEPT, converter
+from medkg.sparql.client import is_iri
 
 MAX_IDENTIFIER = 2048
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~\-]*$")

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from medkg.concepts.models import ConceptRef, Scope
-from medkg.concepts.sparql import QueryFunction, Term, prologue, select, values
 from medkg.concepts.text import TOKEN, search_key, token_key
-from medkg.namespaces import DEFAULT_BASE, ONTOLOGY, converter
-from medkg.reach import closure
+from medkg.graph.namespaces import DEFAULT_BASE, ONTOLOGY, converter
+from medkg.graph.reach import closure
+from medkg.sparql.client import QueryFunction, Term, prologue, select, values
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 OBO_IN_OWL = "http://www.geneontology.org/formats/oboInOwl#"

@@ -19,7 +19,7 @@ from medkg.concepts.models import (
     Sentence,
     Synonym,
 )
-from medkg.concepts.sparql import QueryFunction, Row, iri, prologue, select, values
+from medkg.sparql.client import QueryFunction, Row, iri, prologue, select, values
 
 _MATCHES = [f"http://www.w3.org/2004/02/skos/core#{p}Match" for p in ("exact", "close", "broad", "narrow", "related")]
 _ORDER = {f"skos:{p}Match": i for i, p in enumerate(("exact", "close", "narrow", "broad", "related"))}

@@ -15,8 +15,8 @@ from functools import cache
 from medkg.concepts.index import ConceptIndex
 from medkg.concepts.models import Code, CodeMappingResult, CodeMatch
 from medkg.concepts.search import InvalidQuery
-from medkg.concepts.sparql import QueryFunction, iri, prologue, select, values
-from medkg.namespaces import converter
+from medkg.graph.namespaces import converter
+from medkg.sparql.client import QueryFunction, iri, prologue, select, values
 
 SYSTEMS = {"ICD10CM": "icd10cm", "HP": "hp"}  # our prefix -> Bioregistry prefix
 MATCHES = [f"http://www.w3.org/2004/02/skos/core#{p}Match" for p in ("exact", "close", "narrow", "broad", "related")]

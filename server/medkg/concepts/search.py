@@ -13,7 +13,7 @@ from medkg.concepts.identifiers import InvalidIdentifier, to_iri
 from medkg.concepts.index import ConceptIndex, Entry, key_range
 from medkg.concepts.models import SearchHit, SearchResults
 from medkg.concepts.text import search_key
-from medkg.namespaces import ONTOLOGY
+from medkg.graph.namespaces import ONTOLOGY
 
 MAX_QUERY = 500
 _TIERS = ("exact", "prefix", "word_prefix", "substring")

@@ -1,6 +1,6 @@
 """ConceptService: every concept operation, for Python callers and the HTTP API alike.
 
-It talks to the store only through a SPARQL query function (``medkg.concepts.sparql``), keeps a
+It talks to the store only through a SPARQL query function (``medkg.sparql.client``), keeps a
 snapshot of in-memory indexes built from SPARQL, and caches concept records per snapshot.
 ``refresh()`` rebuilds the snapshot after the graph changes and swaps it in whole.
 """
@@ -38,9 +38,9 @@ from medkg.concepts.models import (
 )
 from medkg.concepts.persist import SavedIndex
 from medkg.concepts.search import InvalidQuery
-from medkg.concepts.sparql import QueryFunction, Triple, store_client
 from medkg.concepts.text import search_key
-from medkg.namespaces import DEFAULT_BASE
+from medkg.graph.namespaces import DEFAULT_BASE
+from medkg.sparql.client import QueryFunction, Triple, store_client
 
 MAX_LIMIT = 1000
 MAX_BATCH = 1000

@@ -12,8 +12,8 @@ import json
 from medkg import __version__
 from medkg.concepts.index import ConceptIndex
 from medkg.concepts.mappings import MATCHES, mapping_annotations
-from medkg.concepts.sparql import QueryFunction, prologue, select, values
-from medkg.namespaces import converter
+from medkg.graph.namespaces import converter
+from medkg.sparql.client import QueryFunction, prologue, select, values
 
 COLUMNS = ("subject_id", "subject_label", "subject_category", "predicate_id", "object_id", "object_label",
            "mapping_justification", "author_id", "comment")

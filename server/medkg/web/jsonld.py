@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from medkg.namespaces import prefixes
+from medkg.graph.namespaces import prefixes
 
 CONTEXT_PATH = "/api/context.jsonld"
 

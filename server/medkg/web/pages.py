@@ -17,9 +17,9 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from medkg.concepts import ConceptService, InvalidQuery
-from medkg.concepts.sparql import is_iri
-from medkg.formats import parse_accept
-from medkg.namespaces import CONCEPT, GRAPH, ONTOLOGY, SOURCE, converter
+from medkg.graph.namespaces import CONCEPT, GRAPH, ONTOLOGY, SOURCE, converter
+from medkg.sparql.client import is_iri
+from medkg.sparql.formats import parse_accept
 
 DISCLAIMER = ("This graph informs; it is not medical advice. It does not replace the advice of a "
               "physician, and nothing in it is a recommendation for a specific treatment.")
@@ -67,7 +67,7 @@ class Pages:
 
     def __init__(self, service: ConceptService) -> None:
         self.service = service
-        self.env = Environment(loader=PackageLoader("medkg", "templates"),
+        self.env = Environment(loader=PackageLoader("medkg.web", "templates"),
                                autoescape=select_autoescape(["html"], default=True),
                                trim_blocks=True, lstrip_blocks=True)
         dataset = service.describe(service.base)

@@ -1,7 +1,7 @@
 """/sparql: the SPARQL 1.1 Protocol endpoint (https://www.w3.org/TR/sparql11-protocol/).
 
 A lean ASGI route, not a FastAPI one: it sits on the hot path of every query, so it parses the
-request itself and hands the query to the engine's worker pool (medkg.engine), which negotiates
+request itself and hands the query to the engine's worker pool (medkg.sparql.engine), which negotiates
 the format and serializes in the engine. Responses up to ``stream_after_bytes`` are sent whole
 with their length; bigger ones are streamed, and a stream cut short by a timeout or a failure
 ends by dropping the connection, so no client mistakes it for a complete 200. A client that takes
@@ -18,10 +18,17 @@ from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
-from medkg import description, formats, wire
-from medkg.cache import ResponseCache
-from medkg.engine import EngineBusy, QueryEngine, QueryRequest, QueryTimeout, Run, WorkerFailed
 from medkg.settings import Settings
+from medkg.sparql import description, formats, wire
+from medkg.sparql.cache import ResponseCache
+from medkg.sparql.engine import (
+    EngineBusy,
+    QueryEngine,
+    QueryRequest,
+    QueryTimeout,
+    Run,
+    WorkerFailed,
+)
 from medkg.web.asgi import JSON_TYPE, Cors, Headers, Receive, Scope, Send, error_body, respond
 from medkg.web.writes import WriteGate, WriteRefused, success_body
 from medkg.writes.serving import request_update
@@ -96,7 +103,7 @@ _VARY = (b"vary", b"Accept, Accept-Encoding")
 
 
 def answer_headers(head: bytes, cors: Headers) -> tuple[bytes, Headers]:
-    """The content type and headers of an answer, from a worker's HEAD payload (medkg.wire)."""
+    """The content type and headers of an answer, from a worker's HEAD payload (medkg.sparql.wire)."""
     if head.endswith(wire.GZIP_ENCODING):
         return head[: -len(wire.GZIP_ENCODING)], [(b"content-encoding", b"gzip"), _VARY, *cors]
     return head, [_VARY, *cors]

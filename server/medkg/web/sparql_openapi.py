@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from medkg import formats
+from medkg.sparql import formats
 
 _RESULTS = {f.media_type: {"schema": {"type": "string"}} for f in formats.RESULTS_FORMATS}
 _GRAPHS = {f.media_type: {"schema": {"type": "string"}} for f in formats.GRAPH_FORMATS}

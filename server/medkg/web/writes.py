@@ -13,8 +13,8 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from medkg.engine import QueryEngine
 from medkg.settings import Settings
+from medkg.sparql.engine import QueryEngine
 from medkg.writes.auth import AuthError, check_bearer
 
 Hook = Callable[[dict[str, Any]], Awaitable[None]]

@@ -5,7 +5,10 @@
     name = check_bearer(request_authorization, token)  # AuthError: 401 missing, 403 wrong
     result = core.update(sparql_update, token_name=name)   # WriteRejected (422) keeps the store as it was
 
-See transaction.py for how a write is staged, validated and committed.
+See transaction.py for how a write is staged, validated and committed; serving.py for how the
+server runs writes in its single-threaded writer and focus.py for validating only what changed.
+
+May import: medkg.graph, medkg.sparql, medkg.validation and medkg.store.
 """
 
 from __future__ import annotations

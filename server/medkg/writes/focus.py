@@ -8,7 +8,7 @@ A change (quads added and removed) can break a constraint only on:
 A change to the schema (the ontology graph, subclass / subproperty / domain / range statements or
 an ontology term) can change what every shape targets: then the whole graph is validated.
 
-How: the compiled checks (medkg.shacl_compiler) are each one SPARQL query over all focus nodes.
+How: the compiled checks (medkg.validation.compiler) are each one SPARQL query over all focus nodes.
 For the few focus nodes of a usual write on a big graph, each check runs once per node with
 ``?this`` bound to it (a SPARQL substitution, which names blank nodes too): the engine then starts
 from the node, and at 1M triples the checks of an 11-node write take ~1 s instead of ~5 s.
@@ -25,10 +25,12 @@ from dataclasses import replace
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from medkg import validation
-from medkg.namespaces import DEFAULT_BASE, ONTOLOGY, ONTOLOGY_GRAPH
-from medkg.shacl_compiler import Compiled, compile_shapes
-from medkg.validation_report import ValidationReport
+from medkg.graph.namespaces import DEFAULT_BASE, ONTOLOGY, ONTOLOGY_GRAPH
+from medkg.validation.compiler import Compiled, compile_shapes
+from medkg.validation.engine import check_results, pyshacl_results, subclass_closure
+from medkg.validation.inputs import load_shapes
+from medkg.validation.report import ValidationReport, ValidationResult
+from medkg.validation.terms import focus_labels, to_rdflib
 
 FOCUS_GRAPH = ox.NamedNode("urn:x-medkg:write-focus")
 FOCUS = ox.NamedNode("urn:x-medkg:Focus")
@@ -70,18 +72,18 @@ def focus_nodes(changed: Iterable[ox.Quad], stores: Iterable[ox.Store]) -> set[N
 def validate_focus(store: ox.Store, nodes: set[Node], shapes: Graph | None = None) -> ValidationReport:
     """The results of the shapes on ``nodes`` only, in ``store`` (which gets a scratch graph while
     this runs when there are many nodes: pass a private staging store, or one no one else reads)."""
-    shapes = validation.load_shapes() if shapes is None else shapes
-    compiled = _compiled(shapes, validation.subclass_closure(store))
+    shapes = load_shapes() if shapes is None else shapes
+    compiled = _compiled(shapes, subclass_closure(store))
     size = len(store)  # counted: 0.09 s at 1M triples
     if len(nodes) <= PER_NODE_MAX and size >= PER_NODE_MIN_TRIPLES:
         results = _per_node(store, compiled, nodes)
     else:
         results = _marked(store, compiled, nodes)
     if compiled.uncompiled:
-        results.extend(validation._pyshacl(store, shapes, compiled.uncompiled))
-    wanted = {validation.to_rdflib(n) for n in nodes}
+        results.extend(pyshacl_results(store, shapes, compiled.uncompiled))
+    wanted = {to_rdflib(n) for n in nodes}
     results = [r for r in results if r.focus_node in wanted]
-    labels = validation.focus_labels(store, {r.focus_node for r in results})
+    labels = focus_labels(store, {r.focus_node for r in results})
     ordered = sorted({replace(r, focus_label=labels.get(r.focus_node)) for r in results},
                      key=lambda r: (r.severity, str(r.focus_node)))
     return ValidationReport(results=ordered, triples=size, engine="oxigraph (focus)")
@@ -94,17 +96,17 @@ PER_NODE_MIN_TRIPLES = 100_000
 _THIS = ox.Variable("this")
 
 
-def _per_node(store: ox.Store, compiled: Compiled, nodes: set[Node]) -> list[validation.ValidationResult]:
+def _per_node(store: ox.Store, compiled: Compiled, nodes: set[Node]) -> list[ValidationResult]:
     return [
         r
         for check in compiled.checks
         for node in nodes
-        for r in validation.check_results(
+        for r in check_results(
             check, store.query(check.query, use_default_graph_as_union=True, substitutions={_THIS: node}))
     ]
 
 
-def _marked(store: ox.Store, compiled: Compiled, nodes: set[Node]) -> list[validation.ValidationResult]:
+def _marked(store: ox.Store, compiled: Compiled, nodes: set[Node]) -> list[ValidationResult]:
     store.extend(ox.Quad(n, RDF_TYPE, FOCUS, FOCUS_GRAPH) for n in nodes)
     try:
         graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.DefaultGraph()]
@@ -112,7 +114,7 @@ def _marked(store: ox.Store, compiled: Compiled, nodes: set[Node]) -> list[valid
         return [
             r
             for check in compiled.checks
-            for r in validation.check_results(
+            for r in check_results(
                 check, store.query(_restricted(check.query), default_graph=graphs, named_graphs=[FOCUS_GRAPH]))
         ]
     finally:

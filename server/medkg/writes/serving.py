@@ -1,6 +1,6 @@
 """Curated writes in the server: run in the zygote, followed by the front (no web imports).
 
-The zygote (medkg.worker) holds the store every query worker is forked from, and it is single-
+The zygote (medkg.sparql.worker) holds the store every query worker is forked from, and it is single-
 threaded: so writes run there, one at a time, in the order the front sends them. A write request
 is a JSON object (``request_update`` / ``request_graph_store``); the zygote runs it with
 ``ZygoteWriter`` and replies with a JSON object:
@@ -9,7 +9,7 @@ is a JSON object (``request_update`` / ``request_graph_store``); the zygote runs
      "added_quads": N-Quads, "removed_quads": N-Quads}
     {"ok": false, "status": 4xx/5xx, "error": class name, "message": ..., "report": {...} or null}
 
-The front then follows the change in its own copy of the store (``follow``), bumps the engine's
+The front then follows the change in its own copy of the store (``follow`` of its store backend, medkg.store), bumps the engine's
 generation (old query workers are replaced) and refreshes what it derived from the graph.
 """
 
@@ -48,10 +48,6 @@ def request_graph_store(op: GraphStoreOperation, token_name: str) -> dict[str, A
 
 def _nquads(quads: Iterable[ox.Quad]) -> str:
     return (ox.serialize(sorted(quads, key=str), format=ox.RdfFormat.N_QUADS) or b"").decode("utf-8")
-
-
-def parse_nquads(text: str) -> list[ox.Quad]:
-    return list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)) if text else []
 
 
 def run_write(core: WriteCore, request: dict[str, Any]) -> tuple[dict[str, Any], WriteResult | None]:
@@ -109,7 +105,7 @@ class MemoryWriter:
 class DiskWriter:
     """Writes to the on-disk store, from the zygote: each write runs in a child process forked for
     it (so the zygote, which forks the query workers, never opens RocksDB itself), which validates
-    the change and has it committed as a new store folder (medkg.store_disk.apply_write, in a
+    the change and has it committed as a new store folder (medkg.store.disk.apply_write, in a
     freshly started process: RocksDB cannot write after a fork) before replying. The zygote then
     points new workers at that folder."""
 
@@ -120,10 +116,11 @@ class DiskWriter:
         self._shapes: Any = None
 
     def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
-        from medkg import sandbox, validation
+        from medkg.sparql import sandbox
+        from medkg.validation.inputs import load_shapes
 
         if self._shapes is None:
-            self._shapes = validation.load_shapes(base=self.base)  # parsed once, inherited by each write's child
+            self._shapes = load_shapes(base=self.base)  # parsed once, inherited by each write's child
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:
@@ -151,7 +148,7 @@ class DiskWriter:
         return dict(reply)
 
     def _write(self, request: dict[str, Any]) -> dict[str, Any]:
-        from medkg.store_disk import apply_write_in_new_process
+        from medkg.store.disk import apply_write_in_new_process
 
         live = self.backend.store_path
         core = WriteCore(ox.Store.read_only(str(live)), base=self.base, shapes=self._shapes,
@@ -161,16 +158,6 @@ class DiskWriter:
             new = apply_write_in_new_process(self.backend.directory, live, reply["added_quads"], reply["removed_quads"])
             reply["store"] = new.name
         return reply
-
-
-def follow(store: ox.Store, reply: dict[str, Any]) -> ox.Store:
-    """A new store: ``store`` with a successful write's change applied (``store`` is unchanged, so
-    a reader holding it keeps a consistent snapshot)."""
-    removed = set(parse_nquads(reply["removed_quads"]))
-    updated = ox.Store()  # copied quad by quad, so a graph emptied by the write is gone, as in the zygote
-    updated.extend(q for q in store.quads_for_pattern(None, None, None, None) if q not in removed)
-    updated.extend(parse_nquads(reply["added_quads"]))
-    return updated
 
 
 class LiveStore:

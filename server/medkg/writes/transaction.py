@@ -32,10 +32,10 @@ from datetime import UTC, datetime
 import pyoxigraph as ox
 from rdflib import Graph
 
-from medkg.namespaces import DEFAULT_BASE, GRAPH
-from medkg.sparql_text import _tokens, data_operations, uses_service
+from medkg.graph.namespaces import DEFAULT_BASE, GRAPH
+from medkg.sparql.text import _tokens, data_operations, uses_service
 from medkg.validation import load_shapes, validate_store
-from medkg.validation_report import ValidationReport
+from medkg.validation.report import ValidationReport
 from medkg.writes import focus
 
 PROVENANCE_GRAPH = GRAPH + "provenance"

@@ -1,0 +1,95 @@
+"""Where the served graph lives: the seam for `medkg serve --store memory|DIR|URL`.
+
+A backend loads (or opens) the store in the serving process before the query workers start, then
+hands each worker the store it queries: ``memory`` here, an on-disk directory in
+``medkg.store.disk``. A remote SPARQL server (``medkg.store.remote``) has no local store: it is
+served by ``medkg.store.remote_engine`` instead of query workers (the backend's ``local`` is False).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from medkg.graph.loading import new_store
+from medkg.graph.namespaces import DEFAULT_BASE
+from medkg.sparql.engine import StoreBackend
+from medkg.store.errors import StoreOptionError
+
+__all__ = ["MemoryBackend", "StoreBackend", "StoreOptionError", "backend_for", "follow", "store_folder"]
+
+
+class MemoryBackend:
+    """The packaged graph, or RDF files, loaded into an in-memory Oxigraph store.
+
+    Workers are forked after loading, so they share its pages copy-on-write: no copy, no disk.
+    """
+
+    name = "memory"
+
+    def __init__(self, paths: Sequence[Path | str] | None = None, base: str = DEFAULT_BASE) -> None:
+        self.paths = list(paths or [])
+        self.base = base
+        self._store: ox.Store | None = None
+
+    def load(self) -> ox.Store:
+        if self._store is None:
+            self._store = new_store(self.paths or None, self.base)
+        return self._store
+
+    def worker_store(self) -> ox.Store:
+        return self.load()
+
+    def replace(self, store: ox.Store) -> None:
+        """After a committed write (in the zygote): the store new workers are forked with."""
+        self._store = store
+
+    def follow(self, reply: dict[str, object]) -> ox.Store:
+        """After a committed write (in the front): a copy of the store with the change applied."""
+        self._store = follow(self.load(), reply)
+        return self._store
+
+
+def follow(store: ox.Store, reply: dict[str, Any]) -> ox.Store:
+    """A new store: ``store`` with a successful write's change applied (``store`` is unchanged, so
+    a reader holding it keeps a consistent snapshot)."""
+    removed = set(parse_nquads(reply["removed_quads"]))
+    updated = ox.Store()  # copied quad by quad, so a graph emptied by the write is gone, as in the zygote
+    updated.extend(q for q in store.quads_for_pattern(None, None, None, None) if q not in removed)
+    updated.extend(parse_nquads(reply["added_quads"]))
+    return updated
+
+
+def parse_nquads(text: str) -> list[ox.Quad]:
+    return list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS)) if text else []
+
+
+def store_folder(backend: StoreBackend) -> Path | None:
+    """The RocksDB folder of an on-disk store once loaded (what derived data is kept beside), else None."""
+    if getattr(backend, "name", None) != "disk":
+        return None
+    folder = getattr(backend, "store_path", None)
+    return folder if isinstance(folder, Path) else None
+
+
+def backend_for(option: str, paths: Sequence[Path | str] | None, base: str, *,
+                force_reload: bool = False) -> StoreBackend:
+    """The backend for a --store value."""
+    if option == "memory":
+        return MemoryBackend(paths, base)
+    if "://" not in option:
+        from medkg.store.disk import OnDiskBackend, check_directory
+
+        check_directory(Path(option))  # a file or someone else's folder: refuse before loading
+        return OnDiskBackend(option, paths, base, force_reload)
+    if paths:
+        raise StoreOptionError(
+            f"--store {option} serves the graph already on that server: put PATHs there first with "
+            f"`medkg load --into {option} PATH ...`, then serve without PATHs"
+        )
+    from medkg.store.remote_engine import RemoteBackend
+
+    return RemoteBackend(option, base=base)

@@ -1,0 +1,86 @@
+"""From ICD-10-CM and HPO codes to concepts, and all mappings as SSSOM."""
+
+from __future__ import annotations
+
+import io
+
+import pyoxigraph as ox
+import pytest
+import sssom_pydantic
+
+from medkg.concepts import ConceptService, InvalidQuery
+from medkg.concepts.mappings import icd_parents
+from medkg.graph.namespaces import converter
+
+
+@pytest.fixture(scope="module")
+def service(packaged_store: ox.Store) -> ConceptService:
+    return ConceptService.from_store(packaged_store)
+
+
+@pytest.mark.parametrize("code", ["S32.10XA", "ICD10CM:S32.10XA", "icd10cm:s32.10xa", "S3210XA",
+                                  "http://purl.bioontology.org/ontology/ICD10CM/S32.10XA"])
+def test_billable_code_walks_up_to_the_mapped_category(service: ConceptService, code: str) -> None:
+    result = service.map_code(code)
+    assert result.code == "ICD10CM:S32.10XA" and result.system == "ICD10CM"
+    assert result.tried == ["ICD10CM:S32.10XA", "ICD10CM:S32.10X", "ICD10CM:S32.10", "ICD10CM:S32.1"]
+    assert result.best is not None
+    assert (result.best.concept.curie, result.best.code.curie, result.best.steps) == (
+        "medkg:sacral-fracture", "ICD10CM:S32.1", 3)
+    assert result.best.predicate == "skos:narrowMatch"  # the code given is narrower than the concept
+    assert result.best.code.label == "Fracture of sacrum"
+
+
+def test_direct_codes_keep_their_mapping_predicate(service: ConceptService) -> None:
+    exact = service.map_code("ICD10CM:S32.1").best
+    assert exact is not None and (exact.predicate, exact.steps) == ("skos:exactMatch", 0)
+    broad = service.map_code("R10.2").best
+    assert broad is not None and (broad.concept.curie, broad.predicate) == ("medkg:pelvic-pain", "skos:broadMatch")
+    walked = service.map_code("S32.9XXA").best  # S32 is a broader code of pelvic fracture: relation unknown
+    assert walked is not None and (walked.concept.curie, walked.predicate) == ("medkg:pelvic-fracture", "skos:relatedMatch")
+
+
+@pytest.mark.parametrize("code", ["HP:0003419", "HP_0003419", "hp:0003419", "0003419",
+                                  "http://purl.obolibrary.org/obo/HP_0003419"])
+def test_hpo_codes(service: ConceptService, code: str) -> None:
+    result = service.map_code(code)
+    assert result.system == "HP" and result.code == "HP:0003419"
+    assert result.best is not None and result.best.concept.curie == "medkg:lower-back-pain"
+
+
+def test_valid_but_unmapped_codes(service: ConceptService) -> None:
+    result = service.map_code("Z99.89")
+    assert result.best is None and result.tried == ["ICD10CM:Z99.89", "ICD10CM:Z99.8", "ICD10CM:Z99"]
+    assert service.map_code("HP:0000001").best is None
+
+
+@pytest.mark.parametrize("code", ["S32.1' } DROP ALL", "HP:123", "HP:00034190", "ICD10CM:", "SNOMED:123", "",
+                                  "123.45", "S", "S32..1", "x" * 300, "ICD10CM:S32.1>", "🦴"])
+def test_invalid_codes(service: ConceptService, code: str) -> None:
+    with pytest.raises(InvalidQuery):
+        service.map_code(code)
+
+
+def test_icd_parents() -> None:
+    assert icd_parents("S32.10XA") == ["S32.10X", "S32.10", "S32.1", "S32"]
+    assert icd_parents("M81") == []
+
+
+def test_sssom_export_is_valid_and_complete(service: ConceptService, packaged_store: ox.Store) -> None:
+    text = service.sssom()
+    assert text.startswith("#mapping_set_id: ")
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    assert "#curie_map:" in header and '#  ICD10CM: "http://purl.bioontology.org/ontology/ICD10CM/"' in header
+    mappings = sssom_pydantic.read(io.StringIO(text), converter=converter())
+    records = mappings[0] if isinstance(mappings, tuple) else mappings
+    rows = [line.split("\t") for line in text.splitlines() if not line.startswith("#")][1:]
+    expected = packaged_store.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { VALUES ?p { skos:exactMatch skos:closeMatch skos:broadMatch "
+        "skos:narrowMatch skos:relatedMatch } ?c ?p ?code ; skos:prefLabel [] }",
+        prefixes={"skos": "http://www.w3.org/2004/02/skos/core#"}, use_default_graph_as_union=True)
+    count = int(next(iter(expected))["n"].value)  # type: ignore[index]
+    assert len(rows) == count > 15
+    assert len(list(records)) == count
+    sacral = [r for r in rows if r[0] == "medkg:sacral-fracture"]
+    assert sacral == [["medkg:sacral-fracture", "Sacral fracture", "mkg:Fracture", "skos:exactMatch", "ICD10CM:S32.1",
+                       "Fracture of sacrum", "semapv:ManualMappingCuration", "src:medkg-editors", ""]]

@@ -1,0 +1,169 @@
+"""The competency questions the graph must answer (queries/competency/*.rq), each with its answer.
+
+The expected answers are the article's facts (corrected where the article is loose), written out
+here by hand: a change to the graph that changes an answer must change this file too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from medkg.graph import resources
+from medkg.sparql.query import as_table, run_query
+
+EXPECTED: dict[str, set[tuple[str, ...]]] = {
+    "01-symptoms-of-sacral-fracture": {
+        ("medkg:lower-back-pain", "Lower back pain", "mkg:hasChiefComplaint"),
+        ("medkg:pelvic-pain", "Pelvic pain", "mkg:hasSymptom"),
+        ("medkg:reduced-mobility", "Reduced mobility", "mkg:hasSymptom"),
+        ("medkg:pain-worse-lifting-better-lying", "Pain worse with heavy lifting, better lying down", "mkg:hasSymptom"),
+        ("medkg:pain-radiating-from-sacrum", "Pain radiating from the sacrum", "mkg:hasSymptom"),
+    },
+    "02-risk-factors-of-sacral-fracture": {
+        ("medkg:osteoporosis", "Osteoporosis", "mkg:hasLeadingCause"),
+        ("medkg:pelvic-radiation-exposure", "Pelvic radiation exposure", "mkg:hasRiskFactor"),
+        ("medkg:arthritis", "Arthritis", "mkg:hasRiskFactor"),
+        ("medkg:third-trimester-pregnancy", "Third trimester of pregnancy", "mkg:hasRiskFactor"),
+        ("medkg:long-term-corticosteroid-use", "Long-term corticosteroid use", "mkg:hasRiskFactor"),
+    },
+    "03-population-most-at-risk": {
+        ("medkg:sacral-insufficiency-fracture", "medkg:older-women", "Older women"),
+        ("medkg:osteoporosis", "medkg:older-women", "Older women"),
+    },
+    "04-treatments-of-sacral-fracture": {
+        ("medkg:sacroplasty", "Sacroplasty", "medkg:percutaneous-cement-augmentation"),
+        ("medkg:sacroplasty", "Sacroplasty", "medkg:minimally-invasive-procedure"),
+    },
+    "05-sacroplasty-and-vertebroplasty": {
+        ("mkg:similarTo", ""),
+        ("mkg:variantOf", ""),
+        ("", "medkg:percutaneous-cement-augmentation"),
+    },
+    "06-what-tailbone-refers-to": {
+        ("medkg:coccyx", "Coccyx", "oboInOwl:hasExactSynonym", "true"),
+        ("medkg:sacrum", "Sacrum", "oboInOwl:hasRelatedSynonym", "true"),
+    },
+    "07-concepts-mapped-to-icd10cm": {
+        ("medkg:sacral-fracture", "Sacral fracture", "skos:exactMatch", "S32.1", "Fracture of sacrum"),
+        ("medkg:pelvic-fracture", "Pelvic fracture", "skos:broadMatch", "S32", "Fracture of lumbar spine and pelvis"),
+        ("medkg:osteoporosis", "Osteoporosis", "skos:narrowMatch", "M80", "Osteoporosis with current pathological fracture"),
+        ("medkg:osteoporosis", "Osteoporosis", "skos:narrowMatch", "M81", "Osteoporosis without current pathological fracture"),
+        ("medkg:lower-back-pain", "Lower back pain", "skos:exactMatch", "M54.5", "Low back pain"),
+        ("medkg:pelvic-pain", "Pelvic pain", "skos:broadMatch", "R10.2", "Pelvic and perineal pain"),
+        ("medkg:reduced-mobility", "Reduced mobility", "skos:closeMatch", "Z74.0", "Reduced mobility"),
+        ("medkg:long-term-corticosteroid-use", "Long-term corticosteroid use", "skos:closeMatch", "Z79.52",
+         "Long term (current) use of systemic steroids"),
+        ("medkg:pelvic-radiation-exposure", "Pelvic radiation exposure", "skos:broadMatch", "Z92.3",
+         "Personal history of irradiation"),
+    },
+    "08-source-sentence-of-a-fact": {
+        ("medkg:sacral-insufficiency-fracture", "mkg:hasLeadingCause", "Sacroplasty for Lower Back Pain",
+         "The leading cause of a sacral fracture is osteoporosis, which is most common in older women."),
+    },
+    "09-all-fractures": {
+        ("medkg:pelvic-fracture", "Pelvic fracture"),
+        ("medkg:spinal-fracture", "Spinal fracture"),
+        ("medkg:insufficiency-fracture", "Insufficiency fracture"),
+        ("medkg:sacral-fracture", "Sacral fracture"),
+        ("medkg:sacral-insufficiency-fracture", "Sacral insufficiency fracture"),
+    },
+    "10-cement-augmentation-procedures": {
+        ("medkg:sacroplasty", "Sacroplasty", "false"),
+        ("medkg:vertebroplasty", "Vertebroplasty", "true"),
+        ("medkg:kyphoplasty", "Kyphoplasty", "true"),
+        ("medkg:vertebral-augmentation", "Vertebral augmentation", "true"),
+    },
+    "12-how-sacral-fracture-is-diagnosed": {
+        ("medkg:sacral-imaging", "Imaging of the sacrum", "mkg:ImagingProcedure", "medkg:sacrum"),
+    },
+    "13-onset-and-course": {
+        ("mkg:hasOnset", "medkg:non-traumatic-onset", "Non-traumatic onset"),
+        ("mkg:hasOnset", "medkg:onset-at-identifiable-incident", "Onset at an identifiable incident"),
+        ("mkg:hasCourse", "medkg:nonspecific-symptoms", "Nonspecific symptoms"),
+        ("mkg:hasCourse", "medkg:may-go-unrecognized-for-years", "May go unrecognized for years"),
+        ("mkg:hasCourse", "medkg:delayed-care-seeking", "Delayed care-seeking"),
+        ("mkg:hasFrequency", "medkg:rare", "Rare"),
+        ("mkg:canOccurIn", "medkg:general-population", "General population"),
+    },
+    "14-symptom-modifiers-and-radiation": {
+        ("medkg:pain-worse-lifting-better-lying", "mkg:aggravatedBy", "medkg:heavy-lifting", "Heavy lifting"),
+        ("medkg:pain-worse-lifting-better-lying", "mkg:relievedBy", "medkg:lying-down", "Lying down"),
+        ("medkg:pain-radiating-from-sacrum", "mkg:radiatesFrom", "medkg:sacrum", "Sacrum"),
+        ("medkg:pain-radiating-from-sacrum", "mkg:radiatesTo", "medkg:lower-limb", "Lower limb"),
+        ("medkg:pain-radiating-from-sacrum", "mkg:radiatesTo", "medkg:groin", "Groin"),
+        ("medkg:pain-radiating-from-sacrum", "mkg:radiatesTo", "medkg:buttock", "Buttock"),
+        ("medkg:pain-radiating-from-sacrum", "mkg:radiatesTo", "medkg:thigh", "Thigh"),
+    },
+    "15-what-sacroplasty-is": {
+        ("rdf:type", "mkg:MinimallyInvasiveProcedure"),
+        ("mkg:injectsMaterial", "medkg:bone-cement"),
+        ("mkg:injectionSite", "medkg:sacrum"),
+        ("mkg:hasGoal", "medkg:pain-relief"),
+        ("mkg:hasGoal", "medkg:fracture-stabilization"),
+        ("mkg:hasExpectedOutcome", "medkg:pain-relief"),
+        ("mkg:hasExpectedOutcome", "medkg:fracture-stabilization"),
+        ("mkg:effectOnset", "medkg:immediate-effect"),
+        ("mkg:typicalDuration", "PT30M"),
+    },
+    "16-procedures-of-interventional-physiatry": {
+        ("medkg:epidural-injection", "Epidural injection"),
+        ("medkg:vertebroplasty", "Vertebroplasty"),
+        ("medkg:kyphoplasty", "Kyphoplasty"),
+        ("medkg:radiofrequency-ablation", "Radiofrequency ablation"),
+        ("medkg:spinal-cord-stimulation", "Spinal cord stimulation"),
+        ("medkg:sacroplasty", "Sacroplasty"),
+    },
+    "17-nonsurgical-options-for-lower-back-pain": {
+        ("medkg:physical-therapy", "Physical therapy", "mkg:NonsurgicalTreatment"),
+        ("medkg:bracing", "Bracing", "mkg:NonsurgicalTreatment"),
+        ("medkg:spinal-injection", "Spinal injection", "mkg:NonsurgicalTreatment"),
+        ("medkg:minimally-invasive-procedure", "Minimally invasive procedure", "mkg:MinimallyInvasiveProcedure"),
+    },
+}
+
+# Question 11 lists the corrections; their content is pinned in test_corrections.py.
+EXPECTED_CORRECTIONS = {
+    "src:correction-tailbone",
+    "src:correction-sacrum-position",
+    "src:correction-vertebroplasty-injection-site",
+    "src:correction-scope-insufficiency",
+    "src:correction-third-trimester",
+    "src:correction-steroid-bone-loss",
+    "src:correction-radiation",
+    "src:correction-nonsurgical",
+}
+
+
+def competency_files() -> list[Path]:
+    return sorted((resources.queries_dir() / "competency").glob("*.rq"))
+
+
+def answer(store: ox.Store, path: Path) -> set[tuple[str, ...]]:
+    table = as_table(run_query(store, path.read_text(encoding="utf-8")))
+    return {tuple(row) for row in table.rows}
+
+
+def test_every_question_has_an_expected_answer() -> None:
+    names = {p.stem for p in competency_files()}
+    assert names == set(EXPECTED) | {"11-corrections-of-the-article"}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_competency_question(packaged_store: ox.Store, name: str) -> None:
+    path = resources.queries_dir() / "competency" / f"{name}.rq"
+    assert answer(packaged_store, path) == EXPECTED[name]
+
+
+def test_corrections_question(packaged_store: ox.Store) -> None:
+    path = resources.queries_dir() / "competency" / "11-corrections-of-the-article.rq"
+    assert {row[0] for row in answer(packaged_store, path)} == EXPECTED_CORRECTIONS
+
+
+def test_questions_need_no_predeclared_prefixes() -> None:
+    """Each file runs unchanged on any SPARQL 1.1 engine: every prefix it uses is declared in it."""
+    for path in competency_files():
+        store = ox.Store()
+        store.query(path.read_text(encoding="utf-8"))  # raises SyntaxError on an undeclared prefix

@@ -1,0 +1,147 @@
+"""`medkg export`: data/'s layout, stable bytes, and a round trip to an isomorphic graph."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from medkg.graph.loading import new_store, parse_file, rdf_files
+from medkg.graph.namespaces import DATA_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH
+from medkg.store.export import export_store, render_store
+from medkg.validation import validate_graph
+
+
+def canonical_hash(store: ox.Store) -> str:
+    dataset = ox.Dataset(store.quads_for_pattern(None, None, None, None))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+    return hashlib.sha256("\n".join(sorted(str(q) for q in dataset)).encode()).hexdigest()
+
+
+def reload(out: Path) -> ox.Store:
+    """An export loaded back as the packaged graph is: ontology/ and data/ in their graphs."""
+    store = ox.Store()
+    for folder, graph in (("ontology", ONTOLOGY_GRAPH), ("data", DATA_GRAPH)):
+        for path in rdf_files([out / folder]):
+            store.extend(parse_file(path, graph=ox.NamedNode(DEFAULT_BASE + graph)))
+    return store
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("export")
+    export_store(new_store(), out)
+    return out
+
+
+def test_layout_of_data(exported: Path) -> None:
+    data = Path(__file__).resolve().parents[2] / "data"
+    assert sorted(p.name for p in (exported / "data").glob("*.ttl")) == sorted(p.name for p in data.glob("*.ttl"))
+    assert (exported / "ontology" / "medkg.ttl").is_file()
+
+
+def test_round_trip_is_isomorphic(exported: Path, packaged_store: ox.Store) -> None:
+    assert canonical_hash(reload(exported)) == canonical_hash(packaged_store)
+
+
+def test_round_trip_keeps_each_subject_in_its_files_graph(exported: Path) -> None:
+    # Concepts land in the file of their kind, as in data/.
+    text = (exported / "data" / "conditions.ttl").read_text()
+    assert "\nmedkg:sacral-fracture\n    a mkg:Fracture ;" in text
+    assert "medkg:sacrum\n" not in text
+    assert "\nmedkg:sacrum\n" in (exported / "data" / "anatomy.ttl").read_text()
+    mappings = (exported / "data" / "mappings.ttl").read_text()
+    assert "medkg:sacral-fracture skos:exactMatch ICD10CM:S32.1 .\n[] a owl:Axiom ; owl:annotatedSource medkg:sacral-fracture" in mappings
+
+
+def test_axioms_follow_their_triple(exported: Path) -> None:
+    text = (exported / "data" / "conditions.ttl").read_text()
+    block = text.index("\nmedkg:pelvic-fracture\n")
+    axiom = text.index("[] a owl:Axiom ; owl:annotatedSource medkg:pelvic-fracture ; owl:annotatedProperty mkg:affectsStructure")
+    next_block = text.index("\nmedkg:", block + 10)
+    assert block < axiom < next_block
+
+
+def test_prefixes_declared_once_sorted_and_used(exported: Path) -> None:
+    for path in sorted(exported.rglob("*.ttl")):
+        lines = path.read_text().splitlines()
+        names = [line.split()[1][:-1] for line in lines if line.startswith("@prefix")]
+        assert names == sorted(set(names), key=lambda n: (n.lower(), n)), path
+        body = "\n".join(line for line in lines if not line.startswith(("@prefix", "#")))
+        assert all(f"{n}:" in body for n in names), path
+
+
+def test_stable_bytes(tmp_path: Path, exported: Path) -> None:
+    export_store(new_store(), tmp_path)
+    for path in sorted(exported.rglob("*.ttl")):
+        assert (tmp_path / path.relative_to(exported)).read_bytes() == path.read_bytes()
+
+
+def test_stable_whatever_the_blank_node_labels() -> None:
+    # Two stores with the same graph but blank nodes labelled differently: the same text.
+    first = new_store()
+    second = ox.Store()
+    relabel: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def fresh(term):  # type: ignore[no-untyped-def]
+        if isinstance(term, ox.BlankNode):
+            return relabel.setdefault(term, ox.BlankNode())
+        return term
+
+    second.extend(ox.Quad(fresh(q.subject), q.predicate, fresh(q.object), q.graph_name)
+                  for q in reversed(list(first.quads_for_pattern(None, None, None, None))))
+    assert render_store(first) == render_store(second)
+
+
+def test_exported_data_validates(exported: Path) -> None:
+    # Datatypes Oxigraph normalises (xsd:positiveInteger) are written back as the ontology says.
+    assert '"1"^^xsd:positiveInteger' in (exported / "data" / "sources.ttl").read_text()
+    assert validate_graph([exported / "data"]).conforms
+
+
+def test_export_after_a_write_shows_only_that_change(tmp_path: Path, exported: Path) -> None:
+    from medkg.writes import WriteCore
+
+    core = WriteCore(new_store())
+    core.update("""PREFIX medkg: <https://w3id.org/medkg/concept/>
+        PREFIX oboInOwl: <http://www.geneontology.org/formats/oboInOwl#>
+        INSERT DATA { GRAPH <https://w3id.org/medkg/graph/data> {
+            medkg:fracture oboInOwl:hasExactSynonym "fractured bone"@en } }""", token_name="alice")
+    export_store(core.store, tmp_path)
+    changed = [p.name for p in sorted(exported.rglob("*.ttl"))
+               if (tmp_path / p.relative_to(exported)).read_bytes() != p.read_bytes()]
+    assert changed == ["conditions.ttl"]
+    assert not (tmp_path / "provenance.ttl").exists()
+
+
+def test_cli_export(tmp_path: Path, exported: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "medkg.cli", "export", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    triples = len(new_store())  # the packaged graph, ontology and data
+    assert f"wrote {triples} triples in 11 files" in done.stderr
+    assert (tmp_path / "data" / "conditions.ttl").read_bytes() == (exported / "data" / "conditions.ttl").read_bytes()
+
+
+def test_cli_export_unreadable_store(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "medkg.cli", "export", "--store", str(tmp_path), "--out", str(tmp_path / "o")],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2 and "not a medkg store folder" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_export_of_paths_puts_the_ontology_apart(tmp_path: Path, exported: Path) -> None:
+    # Files loaded into the default graph: ontology terms (with their owl:members lists) go to
+    # ontology/, the rest to data/, the same files as the packaged graph's.
+    root = Path(__file__).resolve().parents[2]
+    store = ox.Store()
+    for path in rdf_files([root / "ontology", root / "data"]):
+        store.extend(parse_file(path))
+    export_store(store, tmp_path)
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.ttl")) == sorted(
+        p.relative_to(exported) for p in exported.rglob("*.ttl"))
+    for path in sorted(exported.rglob("*.ttl")):
+        assert (tmp_path / path.relative_to(exported)).read_bytes() == path.read_bytes(), path

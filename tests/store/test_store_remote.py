@@ -1,0 +1,246 @@
+"""`--store URL` and `medkg load --into URL` against a real `oxigraph serve` (medkg.store.remote, remote_load)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from conftest import OxigraphServer, free_port
+
+from medkg.concepts import ConceptService
+from medkg.concepts.describe import to_oxigraph
+from medkg.graph.namespaces import DATA_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH
+from medkg.sparql.client import Term
+from medkg.store.remote import (
+    RemoteBadReply,
+    RemoteRejected,
+    RemoteStore,
+    RemoteTimeout,
+    RemoteUnavailable,
+    endpoints,
+    standard_graphs,
+)
+from medkg.store.remote_load import LoadReport, bnode_safe_batches, load_into
+
+M = "https://w3id.org/medkg/concept/"
+GRAPHS = standard_graphs()
+
+
+def _graph(server: OxigraphServer, graph: str) -> list[ox.Triple]:
+    """Every triple of one graph on the server, read back over the protocol."""
+    with RemoteStore(server.query, [graph]) as remote:
+        rows = remote.run("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    assert isinstance(rows, list)
+    return [ox.Triple(*(to_oxigraph(t) for t in row)) for row in rows]  # type: ignore[union-attr]
+
+
+def _ground(triples: list[ox.Triple]) -> set[ox.Triple]:
+    return {t for t in triples if not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode)}
+
+
+def _bnodes(triples: list[ox.Triple]) -> int:
+    return len({t.value for tr in triples for t in (tr.subject, tr.object) if isinstance(t, ox.BlankNode)})
+
+
+def _embedded(store: ox.Store, graph: str) -> list[ox.Triple]:
+    return [q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
+
+
+@pytest.fixture(scope="module")
+def loaded(oxigraph_server: OxigraphServer) -> tuple[OxigraphServer, LoadReport]:
+    """The packaged graph on the server, loaded twice (the second load must change nothing)."""
+    load_into(endpoints(oxigraph_server.query))
+    return oxigraph_server, load_into(endpoints(oxigraph_server.query))
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+def test_load_puts_each_named_graph_there_by_the_graph_store_protocol(
+        loaded: tuple[OxigraphServer, LoadReport], packaged_store: ox.Store) -> None:
+    server, report = loaded
+    assert report.protocol == "graph-store"
+    assert set(report.graphs) == {DEFAULT_BASE + ONTOLOGY_GRAPH, DEFAULT_BASE + DATA_GRAPH}
+    for graph in GRAPHS:
+        remote, local = _graph(server, graph), _embedded(packaged_store, graph)
+        assert len(remote) == len(local) == report.graphs[graph]  # loaded twice, held once
+        assert _ground(remote) == _ground(local)
+        assert _bnodes(remote) == _bnodes(local)
+
+
+def test_update_fallback_keeps_blank_nodes_whole_across_batches(
+        oxigraph_server: OxigraphServer, packaged_store: ox.Store) -> None:
+    # A Graph Store URL that is not one (404) sends the load to SPARQL Update, in tiny batches.
+    target = endpoints(oxigraph_server.query, store=oxigraph_server.url + "/no-graph-store")
+    graph = "urn:test:update-fallback"
+    source = DEFAULT_BASE + DATA_GRAPH
+    for _ in range(2):  # twice: idempotent
+        report = load_into(target, graph=graph, batch_triples=40)
+    assert report.protocol == "update"
+    remote, local = _graph(oxigraph_server, graph), _embedded(packaged_store, source) + _embedded(
+        packaged_store, DEFAULT_BASE + ONTOLOGY_GRAPH)
+    assert len(remote) == len(local)
+    assert _ground(remote) == _ground(local)
+    assert _bnodes(remote) == _bnodes(local)  # a split blank node would have become two
+
+
+def test_batches_keep_blank_node_components_together() -> None:
+    b1, b2 = ox.BlankNode("b1"), ox.BlankNode("b2")
+    p, s = ox.NamedNode("urn:p"), ox.NamedNode("urn:s")
+    triples = [ox.Triple(s, p, b1), *[ox.Triple(ox.NamedNode(f"urn:x{i}"), p, s) for i in range(5)],
+               ox.Triple(b1, p, b2), ox.Triple(b2, p, ox.Literal("end"))]
+    batches = list(bnode_safe_batches(triples, 2))
+    assert sum(map(len, batches)) == len(triples)
+    linked = [b for b in batches if any(isinstance(t.object, ox.BlankNode) or isinstance(t.subject, ox.BlankNode) for t in b)]
+    assert len(linked) == 1 and len(linked[0]) >= 3
+
+
+def test_progress_is_reported_for_large_graphs(oxigraph_server: OxigraphServer, tmp_path: Path) -> None:
+    data = tmp_path / "big.nt"
+    data.write_text("".join(f'<urn:s:{i}> <urn:p> "{i}" .\n' for i in range(120_000)), encoding="utf-8")
+    seen: list[tuple[str, int, bool]] = []
+    report = load_into(endpoints(oxigraph_server.query), [data], graph="urn:test:big",
+                       progress=lambda g, n, done: seen.append((g, n, done)))
+    assert report.graphs == {"urn:test:big": 120_000}
+    assert seen[0] == ("urn:test:big", 50_000, False) and seen[-1] == ("urn:test:big", 120_000, True)
+    with RemoteStore(oxigraph_server.query, ["urn:test:big"]) as remote:
+        count = remote.run("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
+    assert count[0]["n"].value == "120000"  # type: ignore[index]
+
+
+def test_medkg_load_command(oxigraph_server: OxigraphServer, tmp_path: Path) -> None:
+    data = tmp_path / "one.ttl"
+    data.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+    command = [sys.executable, "-m", "medkg.cli", "load", "--into", oxigraph_server.query, str(data),
+               "--graph", "urn:test:cli", "--no-validate"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "loaded 1 triples into 1 graph(s)" in result.stderr
+    down = subprocess.run([*command[:5], f"http://127.0.0.1:{free_port()}/query", *command[6:]],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert down.returncode == 1
+    assert down.stderr.startswith("medkg: cannot reach the SPARQL server") and "Traceback" not in down.stderr
+    invalid = tmp_path / "invalid.ttl"  # a condition without a label: the shapes refuse it
+    invalid.write_text("<https://w3id.org/medkg/concept/x> a <https://w3id.org/medkg/ontology/Condition> .\n")
+    refused = subprocess.run([*command[:6], str(invalid), "--graph", "urn:test:cli"], capture_output=True,
+                             text=True, timeout=60, check=False)
+    assert refused.returncode == 1 and "violates the shapes" in refused.stderr
+    with RemoteStore(oxigraph_server.query, ["urn:test:cli"]) as remote:  # still the first load's triple
+        assert remote.run("SELECT ?s { ?s ?p ?o }") == [{"s": Term("uri", "urn:a")}]
+    bad = subprocess.run([*command, "--protocol", "ftp"], capture_output=True, text=True, timeout=60, check=False)
+    assert bad.returncode == 2 and "--protocol" in bad.stderr
+
+
+# --- the concept service over the remote store equals the embedded one ------------------------------
+
+
+@pytest.fixture(scope="module")
+def remote_service(loaded: tuple[OxigraphServer, LoadReport]) -> Iterator[ConceptService]:
+    server, _ = loaded
+    with RemoteStore(server.query, GRAPHS) as remote:
+        yield ConceptService(remote.run)
+
+
+@pytest.fixture(scope="module")
+def embedded_service(packaged_store: ox.Store) -> ConceptService:
+    return ConceptService.from_store(packaged_store)
+
+
+def test_concept_answers_equal_the_embedded_store(remote_service: ConceptService,
+                                                  embedded_service: ConceptService) -> None:
+    remote, local = remote_service, embedded_service
+    assert remote.index.concepts == local.index.concepts and local.index.concepts
+    for concept in ["medkg:sacral-fracture", "medkg:sacrum", "medkg:physical-therapy", "medkg:sacroplasty"]:
+        assert remote.lookup(concept) == local.lookup(concept)
+    assert remote.lookup_many(["medkg:sacrum", "medkg:no-such-thing"]) == local.lookup_many(
+        ["medkg:sacrum", "medkg:no-such-thing"])
+    for text in ["tailbone", "fracture", "pain"]:
+        assert remote.search(text) == local.search(text)
+    assert remote.annotate("tailbone pain after a fall") == local.annotate("tailbone pain after a fall")
+    for concept in ["medkg:sacral-fracture", "medkg:sacrum"]:
+        assert remote.ancestors(concept) == local.ancestors(concept)
+        assert remote.descendants(concept) == local.descendants(concept)
+        assert remote.neighbours(concept) == local.neighbours(concept)
+    assert remote.ancestors("medkg:sacrum", relation="partOf") == local.ancestors("medkg:sacrum", relation="partOf")
+    for code in ["S32.10XA", "HP:0012531"]:
+        assert remote.map_code(code) == local.map_code(code)
+    assert remote.sssom() == local.sssom()
+    # describe() keeps the store's row order (not sorted): compare its lists as sets.
+    remote_page, local_page = remote.describe(M + "sacrum"), local.describe(M + "sacrum")
+    assert remote_page is not None and local_page is not None and local_page.statements
+    unordered = ("statements", "backlinks", "types")
+    assert {f: sorted(map(repr, getattr(remote_page, f))) for f in unordered} == {
+        f: sorted(map(repr, getattr(local_page, f))) for f in unordered}
+    assert replace(remote_page, **{f: [] for f in unordered}) == replace(local_page, **{f: [] for f in unordered})
+    assert remote.kind_counts() == local.kind_counts()
+
+
+# --- remote failures become typed errors, never a hang -------------------------------------------
+
+
+@contextmanager
+def _scripted_server(reply: bytes | None) -> Iterator[str]:
+    """A socket that answers every request with ``reply`` (None: accepts, then never answers)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            held.append(conn)
+            if reply is not None:
+                conn.recv(65536)
+                conn.sendall(reply)
+                conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/query"
+    finally:
+        listener.close()
+        for conn in held:
+            conn.close()
+
+
+def test_server_down_is_unavailable() -> None:
+    with pytest.raises(RemoteUnavailable, match="cannot reach") as failure:
+        RemoteStore(f"http://127.0.0.1:{free_port()}/query", timeout=5).run("ASK {}")
+    assert failure.value.status == 502
+
+
+def test_silent_server_times_out() -> None:
+    with _scripted_server(None) as url, pytest.raises(RemoteTimeout, match="did not answer within 0.3 s") as failure:
+        RemoteStore(url, timeout=0.3).run("ASK {}")
+    assert failure.value.status == 504
+
+
+@pytest.mark.parametrize("reply", [
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nContent-Length: 5\r\n\r\nhello",
+    b"this is not HTTP at all\r\n\r\n",
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nContent-Length: 9\r\n\r\n[1, 2, 3]",
+])
+def test_malformed_replies_are_bad_replies(reply: bytes) -> None:
+    with _scripted_server(reply) as url, RemoteStore(url, timeout=5) as remote, \
+            pytest.raises(RemoteBadReply) as failure:
+        remote.run("SELECT * { ?s ?p ?o }")
+    assert failure.value.status == 502
+
+
+def test_an_error_status_is_rejected_with_the_servers_words(oxigraph_server: OxigraphServer) -> None:
+    with RemoteStore(oxigraph_server.query) as remote, pytest.raises(RemoteRejected, match="answered 400") as failure:
+        remote.run("SELECT nonsense")
+    assert failure.value.remote_status == 400 and failure.value.status == 502
