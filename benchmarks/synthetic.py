@@ -33,6 +33,7 @@ M = BASE + "ontology/"
 S = BASE + "source/"
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+RDFS_COMMENT = "<http://www.w3.org/2000/01/rdf-schema#comment>"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 OIO = "http://www.geneontology.org/formats/oboInOwl#"
 OWL = "http://www.w3.org/2002/07/owl#"
@@ -150,6 +151,7 @@ def _mapping(w: _Writer, concept: str, code: str, notation: str, label: str, sch
     w.t(ax, _iri(OWL + "annotatedTarget"), code)
     w.t(ax, SSSOM_JUSTIFICATION, SEMAPV_MANUAL)
     w.t(ax, _iri(DCT + "source"), EDITORS)
+    w.t(ax, RDFS_COMMENT, _en("Synthetic mapping: the reason for its match type would go here."))
     w.t(code, RDFS_LABEL, _str(label))
     w.t(code, _iri(SKOS + "notation"), _str(notation))
     w.t(code, _iri(SKOS + "inScheme"), scheme)

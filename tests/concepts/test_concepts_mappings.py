@@ -32,8 +32,11 @@ def test_billable_code_walks_up_to_the_mapped_category(service: ConceptService, 
 
 
 def test_direct_codes_keep_their_mapping_predicate(service: ConceptService) -> None:
-    exact = service.map_code("ICD10CM:S32.1").best
-    assert exact is not None and (exact.predicate, exact.steps) == ("skos:exactMatch", 0)
+    direct = service.map_code("ICD10CM:S32.1").best  # traumatic only: narrower than sacral fracture
+    assert direct is not None and (direct.predicate, direct.steps) == ("skos:narrowMatch", 0)
+    related = service.map_code("ICD10CM:M80.08").best
+    assert related is not None and (related.concept.curie, related.predicate, related.steps) == (
+        "medkg:sacral-insufficiency-fracture", "skos:relatedMatch", 0)
     broad = service.map_code("R10.2").best
     assert broad is not None and (broad.concept.curie, broad.predicate) == ("medkg:pelvic-pain", "skos:broadMatch")
     walked = service.map_code("S32.9XXA").best  # S32 is a broader code of pelvic fracture: relation unknown
@@ -82,5 +85,7 @@ def test_sssom_export_is_valid_and_complete(service: ConceptService, packaged_st
     assert len(rows) == count > 15
     assert len(list(records)) == count
     sacral = [r for r in rows if r[0] == "medkg:sacral-fracture"]
-    assert sacral == [["medkg:sacral-fracture", "Sacral fracture", "mkg:Fracture", "skos:exactMatch", "ICD10CM:S32.1",
-                       "Fracture of sacrum", "semapv:ManualMappingCuration", "src:medkg-editors", ""]]
+    assert [r[:8] for r in sacral] == [["medkg:sacral-fracture", "Sacral fracture", "mkg:Fracture", "skos:narrowMatch",
+                                        "ICD10CM:S32.1", "Fracture of sacrum", "semapv:ManualMappingCuration",
+                                        "src:medkg-editors"]]
+    assert sacral[0][8].startswith("Narrower: S32.1 sits in the injury chapter")

@@ -96,7 +96,18 @@ def test_code_notations_match_their_iris(packaged_store: ox.Store) -> None:
 @pytest.mark.parametrize(
     ("concept", "match", "code"),
     [
-        ("sacral-fracture", "exactMatch", "ICD10CM/S32.1"),
+        ("sacral-fracture", "narrowMatch", "ICD10CM/S32.1"),
+        ("coccyx-fracture", "narrowMatch", "ICD10CM/S32.2"),
+        ("sacral-insufficiency-fracture", "relatedMatch", "ICD10CM/M80.08"),
+        ("sacral-insufficiency-fracture", "relatedMatch", "ICD10CM/M80.0B"),
+        ("sacral-insufficiency-fracture", "relatedMatch", "ICD10CM/M84.454"),
+        ("sacral-insufficiency-fracture", "relatedMatch", "ICD10CM/M84.48"),
+        ("pelvic-fracture", "relatedMatch", "ICD10CM/S32"),
+        ("lower-limb-pain", "exactMatch", "HP_0012514"),
+        ("back-pain", "closeMatch", "ICD10CM/M54.9"),
+        ("pain", "closeMatch", "ICD10CM/R52"),
+        ("third-trimester-pregnancy", "broadMatch", "ICD10CM/Z33.1"),
+        ("spinal-fracture", "narrowMatch", "HP_0002953"),
         ("osteoporosis", "narrowMatch", "ICD10CM/M80"),
         ("osteoporosis", "narrowMatch", "ICD10CM/M81"),
         ("osteoporosis", "exactMatch", "HP_0000939"),
@@ -115,13 +126,52 @@ def test_key_mappings(packaged_store: ox.Store, concept: str, match: str, code: 
 def test_every_hpo_iri_anywhere_in_the_graph_exists(
     packaged_store: ox.Store, hpo: dict[str, tuple[str, bool]]
 ) -> None:
-    """Ontology alignments (e.g. mkg:hasOnset closeMatch HP:0003674 Onset) are checked too."""
+    """Ontology alignments (e.g. mkg:CourseFeature relatedMatch HP:0031797 Clinical course) are checked too."""
     rows = run_query(
         packaged_store,
         f"""SELECT DISTINCT ?term WHERE {{ {{ ?s ?p ?term }} UNION {{ ?term ?p ?o }}
               FILTER(isIRI(?term) && STRSTARTS(STR(?term), "{HP_IRI}")) }}""",
     )
     terms = ["HP:" + r["term"].value.removeprefix(HP_IRI) for r in rows]
-    assert "HP:0003674" in terms
+    assert "HP:0031797" in terms
     for term_id in terms:
         assert term_id in hpo and not hpo[term_id][1], f"{term_id} is unknown or obsolete"
+
+
+def test_icd10cm_mapping_comments_state_billable_status(packaged_store: ox.Store) -> None:
+    """Each ICD-10-CM mapping's rdfs:comment says whether the code is billable (a leaf of the tabular
+    list in simple-icd-10-cm), and says it right."""
+    rows = run_query(
+        packaged_store,
+        f"""SELECT ?code ?comment WHERE {{
+              ?axiom owl:annotatedTarget ?code ; sssom:mapping_justification ?j .
+              OPTIONAL {{ ?axiom rdfs:comment ?comment }}
+              FILTER(STRSTARTS(STR(?code), "{ICD_IRI}")) }}""",
+    )
+    rows = list(rows)
+    assert len(rows) >= 15
+    for r in rows:
+        code = r["code"].value.removeprefix(ICD_IRI)
+        comment = r["comment"].value.lower() if r["comment"] else ""
+        if icd.is_leaf(code):
+            assert "billable" in comment and "not billable" not in comment, f"{code} is billable: {comment!r}"
+        else:
+            assert "not billable" in comment, f"{code} is not billable (a category): {comment!r}"
+
+
+def test_no_traumatic_code_is_an_exact_match_for_a_fracture_that_need_not_be_traumatic(
+    packaged_store: ox.Store,
+) -> None:
+    """ICD-10-CM chapter 19 (S00-T88) codes injuries; a fracture concept that is not a traumatic
+    fracture (it may be an insufficiency fracture) is at most broader than such a code."""
+    rows = run_query(
+        packaged_store,
+        f"""SELECT ?concept ?match ?code WHERE {{
+              VALUES ?match {{ skos:exactMatch skos:closeMatch }}
+              ?concept a/rdfs:subClassOf* mkg:Fracture ; ?match ?code .
+              FILTER NOT EXISTS {{ ?concept a/rdfs:subClassOf* mkg:TraumaticFracture }}
+              FILTER(STRSTARTS(STR(?code), "{ICD_IRI}")) }}""",
+    )
+    for r in rows:
+        code = r["code"].value.removeprefix(ICD_IRI)
+        assert "19" not in icd.get_ancestors(code), f"{r['concept'].value} {r['match'].value} {code}"

@@ -59,6 +59,9 @@ EXPECTED: dict[str, tuple[set[tuple[str, str]], str]] = {
     "no-kind": ({("Violation", "KindRequiredShape"), ("Violation", "definitionSource-subject")}, "no kind"),
     "bad-sentence-number": ({("Violation", "sentenceNumber-datatype")}, "positiveInteger"),
     "broader-cycle": ({("Violation", "BroaderCycleShape")}, "loop"),
+    "corrected-fact-cites-sentence": ({("Violation", "CorrectedFactShape")}, "cites only the record"),
+    "misnomer-as-exact": ({("Violation", "MisnomerRelatedShape")}, "only a related synonym"),
+    "fracture-injury-code": ({("Violation", "FractureInjuryCodeShape")}, "skos:narrowMatch"),
 }
 UNREADABLE = {"syntax-error": 9, "empty": None, "non-utf8": 6}  # file -> line the error names
 # Advice, not a fault: raised on every condition or symptom without a code (most fixtures have one),

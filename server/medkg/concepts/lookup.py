@@ -13,6 +13,7 @@ from medkg.concepts.models import (
     Concept,
     Correction,
     Definition,
+    NarrowerRelation,
     Provenance,
     Ref,
     Relation,
@@ -27,6 +28,8 @@ _PROVENANCE = """OPTIONAL {{ ?ax owl:annotatedSource {s} ; owl:annotatedProperty
         OPTIONAL {{ ?ax dcterms:source ?src }}
         OPTIONAL {{ ?ax prov:wasDerivedFrom ?sent . ?sent prov:value ?text .
                     OPTIONAL {{ ?sent mkg:sentenceNumber ?num }} }} }}"""
+# Facts of narrower concepts: read with a cap, so that a concept high in a large hierarchy stays cheap.
+MAX_NARROWER_ROWS = 500
 
 
 def lookup_query(concept: str, base: str) -> str:
@@ -46,6 +49,9 @@ def lookup_query(concept: str, base: str) -> str:
     {_PROVENANCE.format(s=x, o="?o")} }}
   UNION {{ BIND("in" AS ?part) ?o ?p {x} . ?o skos:prefLabel [] . FILTER(?p != skos:broader)
     {_PROVENANCE.format(s="?o", o=x)} }}
+  UNION {{ SELECT ?part ?extra ?p ?o ?src ?sent ?text ?num WHERE {{ BIND("sub" AS ?part)
+    ?extra skos:broader+ {x} ; ?p ?o . ?o skos:prefLabel [] . FILTER(?p != skos:broader)
+    {_PROVENANCE.format(s="?extra", o="?o")} }} ORDER BY ?extra ?p ?o LIMIT {MAX_NARROWER_ROWS} }}
   UNION {{ BIND("note" AS ?part) {x} skos:editorialNote ?o }}
   UNION {{ BIND("corr" AS ?part) ?o mkg:aboutConcept {x} .
     OPTIONAL {{ ?o rdfs:label ?olabel }} OPTIONAL {{ ?o mkg:correctedStatement ?extra }} }}
@@ -94,6 +100,7 @@ def build_concept(concept: str, rows: list[Row], index: ConceptIndex, sources: d
     relations: dict[tuple[str, str, str], _Provenance] = {}
     notes: list[str] = []
     corrections: dict[str, Correction] = {}
+    inherited: dict[tuple[str, str, str], _Provenance] = {}
     for row in rows:
         part, o = row["part"].value, row["o"].value
         if part == "def" and definition is None:
@@ -113,6 +120,8 @@ def build_concept(concept: str, rows: list[Row], index: ConceptIndex, sources: d
         elif part in ("out", "in") and o in index.concepts:
             direction = "outgoing" if part == "out" else "incoming"
             relations.setdefault((row["p"].value, direction, o), _Provenance()).add(row, index, sources)
+        elif part == "sub" and o in index.concepts and row["extra"].value in index.concepts:
+            inherited.setdefault((row["extra"].value, row["p"].value, o), _Provenance()).add(row, index, sources)
         elif part == "note" and o not in notes:
             notes.append(o)
         elif part == "corr" and o not in corrections:
@@ -134,6 +143,9 @@ def build_concept(concept: str, rows: list[Row], index: ConceptIndex, sources: d
             key=lambda r: (r.direction != "outgoing", r.property, r.concept.label.casefold())),
         notes=notes,
         corrections=list(corrections.values()),
+        narrower_relations=sorted(
+            (_narrower_relation(n, p, o, prov, index, sources) for (n, p, o), prov in inherited.items()),
+            key=lambda r: (r.from_concept.label.casefold(), r.property, r.concept.label.casefold())),
     )
 
 
@@ -157,6 +169,13 @@ def _relation(prop: str, direction: str, other: str, prov: _Provenance, index: C
     return Relation(property=index.curie(prop) or prop, property_iri=prop, property_label=index.labels.get(prop),
                     direction=direction, concept=index.concepts[other],  # type: ignore[arg-type]
                     provenance=prov.build(index, sources))
+
+
+def _narrower_relation(narrower: str, prop: str, other: str, prov: _Provenance, index: ConceptIndex,
+                       sources: dict[str, str]) -> NarrowerRelation:
+    return NarrowerRelation(from_concept=index.concepts[narrower], property=index.curie(prop) or prop,  # type: ignore[arg-type]
+                            property_iri=prop, property_label=index.labels.get(prop),
+                            concept=index.concepts[other], provenance=prov.build(index, sources))  # type: ignore[arg-type]
 
 
 def lookup(run: QueryFunction, index: ConceptIndex, sources: dict[str, str], concept: str) -> Concept:

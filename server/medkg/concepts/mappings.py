@@ -148,8 +148,9 @@ def _matches_for(run: QueryFunction, index: ConceptIndex, codes: list[str], step
 
 def mapping_annotations(run: QueryFunction, base: str, mappings: list[tuple[str, str, str]] | None = None,
                         *, authors: bool = False) -> dict[tuple[str, str, str], dict[str, str]]:
-    """(concept, mapping property, code) -> the "just" (sssom:mapping_justification) and "author"
-    (dcterms:source, with ``authors``) of the owl:Axiom annotating it; for ``mappings``, or all.
+    """(concept, mapping property, code) -> the "just" (sssom:mapping_justification), and with
+    ``authors`` the "author" (dcterms:source) and "comment" (rdfs:comment, the reason for the match
+    type), of the owl:Axiom annotating it; for ``mappings``, or all.
 
     A query of its own, reaching the axioms from the mapping properties: written as an OPTIONAL
     of the mapping query, the engine matched every axiom of the graph (0.35 s per code at 1M triples)."""
@@ -158,13 +159,13 @@ def mapping_annotations(run: QueryFunction, base: str, mappings: list[tuple[str,
     else:
         rows = " ".join(f"({iri(c)} {iri(p)} {iri(code)})" for c, p, code in mappings)
         bind = f"VALUES (?c ?p ?code) {{ {rows} }}"
-    author = "OPTIONAL { ?ax dcterms:source ?author }" if authors else ""
+    author = "OPTIONAL { ?ax dcterms:source ?author } OPTIONAL { ?ax rdfs:comment ?comment }" if authors else ""
     found: dict[tuple[str, str, str], dict[str, str]] = {}
-    for row in select(run, prologue(base) + f"""SELECT ?c ?p ?code ?just ?author WHERE {{ {bind}
+    for row in select(run, prologue(base) + f"""SELECT ?c ?p ?code ?just ?author ?comment WHERE {{ {bind}
             ?ax owl:annotatedProperty ?p ; owl:annotatedSource ?c ; owl:annotatedTarget ?code .
             OPTIONAL {{ ?ax sssom:mapping_justification ?just }} {author} }}"""):
         record = found.setdefault((row["c"].value, row["p"].value, row["code"].value), {})
-        for name in ("just", "author"):
+        for name in ("just", "author", "comment"):
             if name in row:
                 record.setdefault(name, row[name].value)
     return found

@@ -89,6 +89,17 @@ class Relation(_Model):
     provenance: list[Provenance] = []
 
 
+class NarrowerRelation(_Model):
+    """An outgoing relation of a narrower concept (at any depth), shown on the broader one."""
+
+    from_concept: ConceptRef = Field(description="The narrower concept the relation is asserted of")
+    property: str = Field(description="CURIE of the property, e.g. mkg:treatedBy")
+    property_iri: str
+    property_label: str | None = None
+    concept: ConceptRef = Field(description="The other end of the relation")
+    provenance: list[Provenance] = []
+
+
 class Correction(_Model):
     """An editorial record where a source is loose or wrong about this concept."""
 
@@ -114,6 +125,10 @@ class Concept(_Model):
     relations: list[Relation] = []
     notes: list[str] = Field(default=[], description="Editorial notes (skos:editorialNote)")
     corrections: list[Correction] = []
+    narrower_relations: list[NarrowerRelation] = Field(
+        default=[], description="Outgoing relations of the concept's narrower concepts, each with the narrower "
+        "concept it is asserted of: they hold for that kind, not for every case of this concept "
+        "(at most 500 rows are read)")
 
 
 class SearchHit(_Model):

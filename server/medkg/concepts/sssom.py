@@ -2,7 +2,8 @@
 
 The TSV starts with the mapping set's metadata as commented YAML (mapping_set_id, license,
 curie_map with exactly the prefixes used), then one row per mapping: subject (the concept),
-predicate (the SKOS mapping property), object (the code), and the mapping justification.
+predicate (the SKOS mapping property), object (the code), the mapping justification, and the
+comment giving the reason for the match type (the mapping axiom's rdfs:comment).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def mapping_rows(run: QueryFunction, index: ConceptIndex) -> list[dict[str, str]
             "subject_id": concept, "subject_label": index.concepts[concept].label,
             "subject_category": index.kind_of[concept], "predicate_id": key[1], "object_id": key[2],
             "object_label": "", "mapping_justification": about.get("just", UNSPECIFIED),
-            "author_id": about.get("author", ""), "comment": ""})
+            "author_id": about.get("author", ""), "comment": about.get("comment", "")})
         if "label" in row:
             record["object_label"] = row["label"].value
     return sorted(found.values(), key=lambda r: (r["subject_id"], r["object_id"], r["predicate_id"]))

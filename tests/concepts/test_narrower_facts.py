@@ -1,0 +1,57 @@
+"""A concept's record carries its narrower concepts' facts, each labelled with the narrower concept
+(issue 13, item 9): the sacral fracture shows the treatment and risk factors of the sacral
+insufficiency fracture, and says they are that kind's."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from medkg.concepts import ConceptService
+from medkg.concepts.sparql import store_client
+
+M = "https://w3id.org/medkg/concept/"
+
+
+@pytest.fixture(scope="module")
+def service(packaged_store: ox.Store) -> ConceptService:
+    return ConceptService(store_client(packaged_store))
+
+
+def _facts(service: ConceptService, curie: str) -> set[tuple[str, str, str]]:
+    concept = service.lookup(curie)
+    return {(r.from_concept.curie or "", r.property, r.concept.curie or "") for r in concept.narrower_relations}
+
+
+def test_sacral_fracture_shows_treatment_and_risk_factors_of_its_narrower_concept(service: ConceptService) -> None:
+    facts = _facts(service, "medkg:sacral-fracture")
+    sif = "medkg:sacral-insufficiency-fracture"
+    assert (sif, "mkg:treatedBy", "medkg:sacroplasty") in facts
+    assert (sif, "mkg:hasLeadingCause", "medkg:osteoporosis") in facts
+    assert (sif, "mkg:hasRiskFactor", "medkg:long-term-corticosteroid-use") in facts
+    # its own facts stay its own
+    own = {(r.property, r.concept.curie) for r in service.lookup("medkg:sacral-fracture").relations}
+    assert ("mkg:treatedBy", "medkg:sacroplasty") not in own
+
+
+def test_facts_come_from_every_depth_with_their_provenance(service: ConceptService) -> None:
+    concept = service.lookup("medkg:fracture")
+    by_from = {r.from_concept.curie for r in concept.narrower_relations}
+    assert {"medkg:sacral-fracture", "medkg:sacral-insufficiency-fracture", "medkg:coccyx-fracture"} <= by_from
+    symptom = next(r for r in concept.narrower_relations
+                   if r.from_concept.curie == "medkg:sacral-fracture" and r.property == "mkg:hasChiefComplaint")
+    texts = [s.text for p in symptom.provenance for s in p.sentences]
+    assert texts == ["The chief complaint of a sacral fracture is lower back pain."]
+
+
+def test_a_concept_with_no_narrower_concept_has_none(service: ConceptService) -> None:
+    assert service.lookup("medkg:sacral-insufficiency-fracture").narrower_relations == []
+    # not the broader concept's facts either: only downwards
+    assert service.lookup("medkg:sacrum").narrower_relations == []
+
+
+def test_the_api_record_has_them(packaged_client) -> None:  # type: ignore[no-untyped-def]
+    body = packaged_client.get("/api/concepts/medkg:sacral-fracture").json()
+    rows = body["narrower_relations"]
+    assert any(r["from_concept"]["curie"] == "medkg:sacral-insufficiency-fracture"
+               and r["property"] == "mkg:treatedBy" and r["concept"]["curie"] == "medkg:sacroplasty" for r in rows)
