@@ -144,9 +144,12 @@ def build(name: str, *, progress: Progress | None = None, validate: bool = True,
         return target, False
     lines = sorted(set(_lines(name, files, progress)))
     if validate:
-        from medkg.vocabularies.checks import check_lines
+        from medkg.vocabularies.checks import VocabularyInvalid, check_lines
 
-        check_lines(name, lines)
+        try:
+            check_lines(name, lines)
+        except VocabularyInvalid as error:
+            raise VocabularyError(str(error)) from error
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=target.parent)
     try:

@@ -36,7 +36,7 @@ CODE_IRI = "http://purl.bioontology.org/ontology/ICD10CM/"
 SCHEME = "icd-10-cm"
 
 # An ICD-10-CM code or category, with the dot: S32, S32.1, S32.10XA.
-CODE = re.compile(r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?")
+CODE = re.compile(r"[A-Z](?:[0-9][0-9A-Z]|[A-Z][0-9])(?:\.[0-9A-Z]{1,4})?")
 # One reference inside an Excludes note's parentheses: a code ("S32.1"), its subdivisions
 # ("S32.-", "S32.1-"), or a range ("A15-A19", a block when a block has that id).
 _REFERENCE = re.compile(rf"({CODE.pattern})(?:\.?-)?(?:-({CODE.pattern})-?)?")
