@@ -7,7 +7,7 @@ and properties come from the index, which holds them all.
 
 from __future__ import annotations
 
-from medkg.concepts.index import ABBREVIATION, BROADER, LAY, SCOPES, ConceptIndex
+from medkg.concepts.index import ABBREVIATION, BROADER, LAY, MISNOMER, SCOPES, ConceptIndex
 from medkg.concepts.models import (
     Code,
     Concept,
@@ -152,7 +152,8 @@ def build_concept(concept: str, rows: list[Row], index: ConceptIndex, sources: d
 def _synonym(scope: str, text: str, kind: str | None, prov: _Provenance, index: ConceptIndex,
              sources: dict[str, str]) -> Synonym:
     return Synonym(text=text, scope=scope, synonym_type=index.curie(kind) if kind else None,  # type: ignore[arg-type]
-                   lay=kind == LAY, abbreviation=kind == ABBREVIATION, provenance=prov.build(index, sources))
+                   lay=kind == LAY, abbreviation=kind == ABBREVIATION, misnomer=kind == MISNOMER,
+                   provenance=prov.build(index, sources))
 
 
 def _code(predicate: str, code: str, fields: dict[str, str | None], index: ConceptIndex,
