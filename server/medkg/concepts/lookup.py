@@ -174,9 +174,9 @@ def _relation(prop: str, direction: str, other: str, prov: _Provenance, index: C
 
 def _narrower_relation(narrower: str, prop: str, other: str, prov: _Provenance, index: ConceptIndex,
                        sources: dict[str, str]) -> NarrowerRelation:
-    return NarrowerRelation(from_concept=index.concepts[narrower], property=index.curie(prop) or prop,  # type: ignore[arg-type]
+    return NarrowerRelation(from_concept=index.concepts[narrower], property=index.curie(prop) or prop,
                             property_iri=prop, property_label=index.labels.get(prop),
-                            concept=index.concepts[other], provenance=prov.build(index, sources))  # type: ignore[arg-type]
+                            concept=index.concepts[other], provenance=prov.build(index, sources))
 
 
 def lookup(run: QueryFunction, index: ConceptIndex, sources: dict[str, str], concept: str) -> Concept:
