@@ -28,7 +28,8 @@ _PROVENANCE = """OPTIONAL {{ ?ax owl:annotatedSource {s} ; owl:annotatedProperty
         OPTIONAL {{ ?ax dcterms:source ?src }}
         OPTIONAL {{ ?ax prov:wasDerivedFrom ?sent . ?sent prov:value ?text .
                     OPTIONAL {{ ?sent mkg:sentenceNumber ?num }} }} }}"""
-# Facts of narrower concepts: read with a cap, so that a concept high in a large hierarchy stays cheap.
+# Facts of narrower concepts: read with a cap, so that a concept high in a large hierarchy stays cheap
+# (no ORDER BY, so the engine can stop at the cap; the record sorts what it got).
 MAX_NARROWER_ROWS = 500
 
 
@@ -50,8 +51,9 @@ def lookup_query(concept: str, base: str) -> str:
   UNION {{ BIND("in" AS ?part) ?o ?p {x} . ?o skos:prefLabel [] . FILTER(?p != skos:broader)
     {_PROVENANCE.format(s="?o", o=x)} }}
   UNION {{ SELECT ?part ?extra ?p ?o ?src ?sent ?text ?num WHERE {{ BIND("sub" AS ?part)
-    ?extra skos:broader+ {x} ; ?p ?o . ?o skos:prefLabel [] . FILTER(?p != skos:broader)
-    {_PROVENANCE.format(s="?extra", o="?o")} }} ORDER BY ?extra ?p ?o LIMIT {MAX_NARROWER_ROWS} }}
+    {{ SELECT DISTINCT ?extra WHERE {{ ?extra skos:broader+ {x} }} }}
+    ?extra ?p ?o . ?o skos:prefLabel [] . FILTER(?p != skos:broader)
+    {_PROVENANCE.format(s="?extra", o="?o")} }} LIMIT {MAX_NARROWER_ROWS} }}
   UNION {{ BIND("note" AS ?part) {x} skos:editorialNote ?o }}
   UNION {{ BIND("corr" AS ?part) ?o mkg:aboutConcept {x} .
     OPTIONAL {{ ?o rdfs:label ?olabel }} OPTIONAL {{ ?o mkg:correctedStatement ?extra }} }}
