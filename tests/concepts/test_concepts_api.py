@@ -39,7 +39,10 @@ def _without_nulls(value: Any) -> Any:
 def test_lookup(api: Client) -> None:
     body = _json(api.get("/api/concepts/medkg:sacral-fracture"))
     assert (body["iri"], body["label"], body["kind"]) == (M + "sacral-fracture", "Sacral fracture", "mkg:Fracture")
-    assert {s["text"]: s["lay"] for s in body["synonyms"]}["tailbone fracture"] is True
+    tailbone = {s["text"]: s for s in body["synonyms"]}["tailbone fracture"]
+    assert (tailbone["lay"], tailbone["synonym_type"]) == (False, "OMO:0003007")  # a misnomer: the coccyx's
+    treated = {(r["from_concept"]["curie"], r["property"], r["concept"]["curie"]) for r in body["narrower_relations"]}
+    assert ("medkg:sacral-insufficiency-fracture", "mkg:treatedBy", "medkg:sacroplasty") in treated
     assert body["codes"][0]["label"] == "Fracture of sacrum"
     relation = next(r for r in body["relations"] if r["concept"]["curie"] == "medkg:pelvic-pain")
     assert relation["provenance"][0]["sentences"][1]["text"] == "Pelvic pain"
@@ -63,12 +66,14 @@ def test_lookup_malformed_is_422(api: Client, path: str) -> None:
 
 def test_search(api: Client) -> None:
     body = _json(api.get("/api/search", params={"q": "tailbone", "limit": 2}))
-    assert body["total"] == 5 and len(body["hits"]) == 2
+    assert body["total"] == 6 and len(body["hits"]) == 2
     first = body["hits"][0]
     assert (first["concept"]["curie"], first["matched_text"], first["matched_scope"], first["lay"], first["match_type"]) == (
         "medkg:coccyx", "tailbone", "exact", True, "exact")
     kinds = _json(api.get("/api/search", params=[("q", "pain"), ("kind", "Condition"), ("kind", "Outcome")]))
-    assert {h["concept"]["kind"] for h in kinds["hits"]} <= {"mkg:Condition", "mkg:Disease", "mkg:Fracture", "mkg:Outcome"}
+    assert {h["concept"]["kind"] for h in kinds["hits"]} <= {"mkg:Condition", "mkg:Disease", "mkg:Fracture",
+                                                             "mkg:PathologicalFracture", "mkg:TraumaticFracture",
+                                                             "mkg:Injury", "mkg:Outcome"}
     page2 = _json(api.get("/api/search", params={"q": "pain", "limit": 3, "offset": 3}))
     whole = _json(api.get("/api/search", params={"q": "pain", "limit": 100}))
     assert page2["hits"] == whole["hits"][3:6] and page2["total"] == whole["total"]
@@ -239,7 +244,7 @@ def test_every_operation_on_the_real_server(live_server: LiveServer) -> None:
         assert [i["found"] for i in batch["items"]] == [False, True]
         notes = _json(client.post("/api/annotate", json={"text": "sharp pain in my tailbone since lifting boxes"}))
         assert [m["text"] for m in notes["mentions"]] == ["pain", "tailbone"]
-        assert _json(client.get("/api/concepts/medkg:fracture/descendants"))["total"] == 5
+        assert _json(client.get("/api/concepts/medkg:fracture/descendants"))["total"] == 6
         assert _json(client.get("/api/concepts/medkg:sacral-insufficiency-fracture/ancestors"))["total"] == 6
         assert _json(client.get("/api/concepts/medkg:sacrum/neighbours"))["total"] >= 6
         mapped = _json(client.get("/api/mappings", params={"code": "ICD10CM:S32.10XA"}))

@@ -50,10 +50,13 @@ def test_lookup_has_synonyms_with_types_and_their_source(service: ConceptService
     concept = service.lookup("medkg:sacral-fracture")
     synonyms = {s.text: s for s in concept.synonyms}
     assert synonyms["sacrum fracture"].scope == "exact" and not synonyms["sacrum fracture"].lay
-    lay = synonyms["tailbone fracture"]
-    assert (lay.scope, lay.synonym_type, lay.lay, lay.abbreviation) == ("related", "OMO:0003003", True, False)
-    assert lay.provenance[0].sentences[0].number == 3
-    assert "caused by a tailbone fracture" in lay.provenance[0].sentences[0].text
+    misnomer = synonyms["tailbone fracture"]  # the tailbone is the coccyx: a misnomer here
+    assert (misnomer.scope, misnomer.synonym_type, misnomer.lay, misnomer.abbreviation) == (
+        "related", "OMO:0003007", False, False)
+    assert [s.number for s in misnomer.provenance[0].sentences] == [3, 4]
+    assert "caused by a tailbone fracture" in misnomer.provenance[0].sentences[0].text
+    lay = {s.text: s for s in service.lookup("medkg:coccyx-fracture").synonyms}["tailbone fracture"]
+    assert (lay.scope, lay.synonym_type, lay.lay) == ("exact", "OMO:0003003", True)
     abbreviation = {s.text: s for s in service.lookup("physical-therapy").synonyms}["PT"]
     assert abbreviation.abbreviation and abbreviation.synonym_type == "OMO:0003000"
 
@@ -64,7 +67,7 @@ def test_lookup_has_definition_source_and_codes_with_labels(service: ConceptServ
     assert concept.definition.source is not None and concept.definition.source.label == "medkg editors"
     (code,) = concept.codes
     assert (code.curie, code.notation, code.label, code.predicate, code.justification) == (
-        "ICD10CM:S32.1", "S32.1", "Fracture of sacrum", "skos:exactMatch", "semapv:ManualMappingCuration")
+        "ICD10CM:S32.1", "S32.1", "Fracture of sacrum", "skos:narrowMatch", "semapv:ManualMappingCuration")
     assert [c.curie for c in concept.broader] == ["medkg:pelvic-fracture", "medkg:spinal-fracture"]
     assert [c.curie for c in concept.narrower] == ["medkg:sacral-insufficiency-fracture"]
 
@@ -156,7 +159,7 @@ def test_search_ranks_exact_prefix_word_prefix_substring(service: ConceptService
 def test_search_by_lay_term_says_what_matched(service: ConceptService) -> None:
     hits = service.search("tailbone").hits
     assert [(h.concept.label, h.matched_scope, h.lay) for h in hits[:2]] == [
-        ("Coccyx", "exact", True), ("Sacrum", "related", True)]
+        ("Coccyx", "exact", True), ("Sacrum", "related", False)]  # on the sacrum, a misnomer
     assert all(h.match_type == "exact" for h in hits[:2])
 
 
@@ -224,8 +227,8 @@ def test_ancestors_with_depths(service: ConceptService) -> None:
 
 def test_descendants_paged_and_by_part_of(service: ConceptService) -> None:
     whole = service.descendants("medkg:fracture")
-    assert whole.total == len(whole.items) == 5
-    pages = [i for o in range(0, 5, 2) for i in service.descendants("medkg:fracture", limit=2, offset=o).items]
+    assert whole.total == len(whole.items) == 6
+    pages = [i for o in range(0, 6, 2) for i in service.descendants("medkg:fracture", limit=2, offset=o).items]
     assert pages == whole.items
     parts = service.descendants("medkg:vertebral-column", relation="partOf")
     assert {"medkg:sacrum", "medkg:coccyx", "medkg:vertebra", "medkg:vertebral-body"} <= {i.concept.curie for i in parts.items}

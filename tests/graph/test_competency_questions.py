@@ -137,6 +137,11 @@ EXPECTED: dict[str, set[tuple[str, ...]]] = {
         ("medkg:spinal-injection", "Spinal injection", "mkg:NonsurgicalTreatment"),
         ("medkg:minimally-invasive-procedure", "Minimally invasive procedure", "mkg:MinimallyInvasiveProcedure"),
     },
+    "18-fractures-that-are-not-injuries": {
+        ("medkg:insufficiency-fracture", "Insufficiency fracture", "mkg:PathologicalFracture", ""),
+        *(("medkg:sacral-insufficiency-fracture", "Sacral insufficiency fracture", "mkg:PathologicalFracture", code)
+          for code in ("M80.08", "M80.0B", "M84.454", "M84.48")),
+    },
 }
 
 # Question 11 lists the corrections; their content is pinned in test_corrections.py.

@@ -25,6 +25,7 @@ OBO_IN_OWL = "http://www.geneontology.org/formats/oboInOwl#"
 OMO = "http://purl.obolibrary.org/obo/OMO_"
 LAY = OMO + "0003003"
 ABBREVIATION = OMO + "0003000"
+MISNOMER = OMO + "0003007"  # "not technically correct but commonly used anyway" (OMO release 2025-06-18)
 BROADER = SKOS + "broader"
 SCOPES: dict[str, Scope] = {
     OBO_IN_OWL + "hasExactSynonym": "exact",

@@ -7,7 +7,7 @@ and properties come from the index, which holds them all.
 
 from __future__ import annotations
 
-from medkg.concepts.index import ABBREVIATION, BROADER, LAY, SCOPES, ConceptIndex
+from medkg.concepts.index import ABBREVIATION, BROADER, LAY, MISNOMER, SCOPES, ConceptIndex
 from medkg.concepts.models import (
     Code,
     Concept,
@@ -28,7 +28,8 @@ _PROVENANCE = """OPTIONAL {{ ?ax owl:annotatedSource {s} ; owl:annotatedProperty
         OPTIONAL {{ ?ax dcterms:source ?src }}
         OPTIONAL {{ ?ax prov:wasDerivedFrom ?sent . ?sent prov:value ?text .
                     OPTIONAL {{ ?sent mkg:sentenceNumber ?num }} }} }}"""
-# Facts of narrower concepts: read with a cap, so that a concept high in a large hierarchy stays cheap.
+# Facts of narrower concepts: read with a cap, so that a concept high in a large hierarchy stays cheap
+# (no ORDER BY, so the engine can stop at the cap; the record sorts what it got).
 MAX_NARROWER_ROWS = 500
 
 
@@ -50,8 +51,9 @@ def lookup_query(concept: str, base: str) -> str:
   UNION {{ BIND("in" AS ?part) ?o ?p {x} . ?o skos:prefLabel [] . FILTER(?p != skos:broader)
     {_PROVENANCE.format(s="?o", o=x)} }}
   UNION {{ SELECT ?part ?extra ?p ?o ?src ?sent ?text ?num WHERE {{ BIND("sub" AS ?part)
-    ?extra skos:broader+ {x} ; ?p ?o . ?o skos:prefLabel [] . FILTER(?p != skos:broader)
-    {_PROVENANCE.format(s="?extra", o="?o")} }} ORDER BY ?extra ?p ?o LIMIT {MAX_NARROWER_ROWS} }}
+    {{ SELECT DISTINCT ?extra WHERE {{ ?extra skos:broader+ {x} }} }}
+    ?extra ?p ?o . ?o skos:prefLabel [] . FILTER(?p != skos:broader)
+    {_PROVENANCE.format(s="?extra", o="?o")} }} LIMIT {MAX_NARROWER_ROWS} }}
   UNION {{ BIND("note" AS ?part) {x} skos:editorialNote ?o }}
   UNION {{ BIND("corr" AS ?part) ?o mkg:aboutConcept {x} .
     OPTIONAL {{ ?o rdfs:label ?olabel }} OPTIONAL {{ ?o mkg:correctedStatement ?extra }} }}
@@ -152,7 +154,8 @@ def build_concept(concept: str, rows: list[Row], index: ConceptIndex, sources: d
 def _synonym(scope: str, text: str, kind: str | None, prov: _Provenance, index: ConceptIndex,
              sources: dict[str, str]) -> Synonym:
     return Synonym(text=text, scope=scope, synonym_type=index.curie(kind) if kind else None,  # type: ignore[arg-type]
-                   lay=kind == LAY, abbreviation=kind == ABBREVIATION, provenance=prov.build(index, sources))
+                   lay=kind == LAY, abbreviation=kind == ABBREVIATION, misnomer=kind == MISNOMER,
+                   provenance=prov.build(index, sources))
 
 
 def _code(predicate: str, code: str, fields: dict[str, str | None], index: ConceptIndex,
@@ -173,9 +176,9 @@ def _relation(prop: str, direction: str, other: str, prov: _Provenance, index: C
 
 def _narrower_relation(narrower: str, prop: str, other: str, prov: _Provenance, index: ConceptIndex,
                        sources: dict[str, str]) -> NarrowerRelation:
-    return NarrowerRelation(from_concept=index.concepts[narrower], property=index.curie(prop) or prop,  # type: ignore[arg-type]
+    return NarrowerRelation(from_concept=index.concepts[narrower], property=index.curie(prop) or prop,
                             property_iri=prop, property_label=index.labels.get(prop),
-                            concept=index.concepts[other], provenance=prov.build(index, sources))  # type: ignore[arg-type]
+                            concept=index.concepts[other], provenance=prov.build(index, sources))
 
 
 def lookup(run: QueryFunction, index: ConceptIndex, sources: dict[str, str], concept: str) -> Concept:

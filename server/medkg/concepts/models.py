@@ -59,6 +59,8 @@ class Synonym(_Model):
     lay: bool = Field(False, description="A layperson's term (OMO:0003003)")
     abbreviation: bool = Field(False, description="An abbreviation (OMO:0003000)")
     provenance: list[Provenance] = []
+    misnomer: bool = Field(False, description="A misnomer (OMO:0003007): not technically correct, but commonly used "
+                           "(as the seed article's 'tailbone' for the sacrum)")
 
 
 class Definition(_Model):
