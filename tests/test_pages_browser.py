@@ -6,9 +6,11 @@ chromium-driver). The browser talks only to the local `medkg serve` of the live_
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from conftest import LiveServer
@@ -43,6 +45,26 @@ def browser() -> Iterator[object]:
     finally:
         driver.quit()
         profile.cleanup()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: $MEDKG_SCREENSHOTS (e.g. test-artifacts/, gitignored) or pytest's tmp."""
+    chosen = os.environ.get("MEDKG_SCREENSHOTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _shoot(driver: object, folder: Path, name: str) -> None:
+    """A full-height screenshot at desktop width and at 400 px (a phone), restoring the window."""
+    for width, suffix in ((1200, "desktop"), (400, "400px")):
+        driver.set_window_size(width, 900)  # type: ignore[attr-defined]
+        height = driver.execute_script("return document.documentElement.scrollHeight")  # type: ignore[attr-defined]
+        driver.set_window_size(width, min(max(int(height), 600), 6000))  # type: ignore[attr-defined]
+        path = folder / f"{name}-{suffix}.png"
+        assert driver.save_screenshot(str(path)) and path.stat().st_size > 1000  # type: ignore[attr-defined]
+    driver.set_window_size(1200, 900)  # type: ignore[attr-defined]
 
 
 def _errors(driver: object) -> list[str]:
@@ -92,22 +114,35 @@ def test_concept_page_links_relations_and_sources(browser: object, live_server: 
     assert _errors(driver) == []
 
 
-def test_query_page_runs_sparql(browser: object, live_server: LiveServer) -> None:
+def test_query_page_runs_sparql_in_yasgui(browser: object, live_server: LiveServer, shots: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver = browser
     driver.get(live_server.url + "/query")  # type: ignore[attr-defined]
-    driver.find_element(By.ID, "run").click()  # type: ignore[attr-defined]
-    WebDriverWait(driver, 30).until(lambda d: "row" in d.find_element(By.ID, "status").text)
-    cells = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "#results td")]  # type: ignore[attr-defined]
-    assert "Pelvic pain" in cells and "Reduced mobility" in cells
-    rows = driver.find_elements(By.CSS_SELECTOR, "#results tbody tr")  # type: ignore[attr-defined]
-    assert driver.find_element(By.ID, "status").text == f"{len(rows)} rows" and len(rows) >= 4  # type: ignore[attr-defined]
+    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".yasqe .CodeMirror"))
+    driver.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()  # type: ignore[attr-defined]
+    rows = WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".yasr table tbody tr"))
+    # The default example (competency question 1): each symptom once, as a labelled link to its page.
+    WebDriverWait(driver, 30).until(lambda d: "Pelvic pain" in d.find_element(By.CSS_SELECTOR, ".yasr").text)
+    links = driver.find_elements(By.CSS_SELECTOR, ".yasr table tbody a.iri")  # type: ignore[attr-defined]
+    hrefs = [a.get_attribute("href") for a in links]
+    assert live_server.url + "/concept/pelvic-pain" in hrefs
+    texts = [a.text for a in links]
+    assert "Pelvic pain" in texts and not any(t.startswith(("http", "<")) for t in texts)
+    symptoms = [r.find_elements(By.TAG_NAME, "td")[1].text for r in rows]
+    assert len(symptoms) == len(set(symptoms)) >= 4  # no duplicates
+    _shoot(driver, shots, "query")
+    # A ready question from the list runs at once.
+    from selenium.webdriver.support.ui import Select
+
+    Select(driver.find_element(By.ID, "examples")).select_by_index(5)  # type: ignore[attr-defined]
+    WebDriverWait(driver, 30).until(lambda d: "Coccyx" in d.find_element(By.CSS_SELECTOR, ".yasr").text)
     # A broken query shows the endpoint's message, as text.
-    area = driver.find_element(By.ID, "query")  # type: ignore[attr-defined]
-    area.clear()
-    area.send_keys("SELECT <script>alert(1)</script> WHERE {")
-    driver.find_element(By.ID, "run").click()  # type: ignore[attr-defined]
-    WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "status").text.startswith("Error 400"))
-    assert driver.find_elements(By.CSS_SELECTOR, "#results script") == []  # type: ignore[attr-defined]
+    driver.execute_script("Yasgui.prototype; document.querySelector('.CodeMirror').CodeMirror"  # type: ignore[attr-defined]
+                          ".setValue('SELECT <script>alert(1)</script> WHERE {')")
+    driver.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()  # type: ignore[attr-defined]
+    WebDriverWait(driver, 30).until(lambda d: "400" in d.find_element(By.CSS_SELECTOR, ".yasr").text
+                                    or "syntax" in d.find_element(By.CSS_SELECTOR, ".yasr").text.lower())
+    assert driver.find_elements(By.CSS_SELECTOR, ".yasr script") == []  # type: ignore[attr-defined]
+    assert _errors(driver) == [] or all("400" in e for e in _errors(driver))

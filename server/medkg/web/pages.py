@@ -19,7 +19,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from medkg.concepts import ConceptService, InvalidQuery
 from medkg.concepts.sparql import is_iri
 from medkg.formats import parse_accept
-from medkg.namespaces import CONCEPT, GRAPH, ONTOLOGY, SOURCE, converter
+from medkg.namespaces import CONCEPT, DEFAULT_BASE, GRAPH, ONTOLOGY, SOURCE, converter, prefixes
+from medkg.resources import queries_dir
 
 DISCLAIMER = ("This graph informs; it is not medical advice. It does not replace the advice of a "
               "physician, and nothing in it is a recommendation for a specific treatment.")
@@ -31,15 +32,19 @@ OFFERS: tuple[tuple[str, str, ox.RdfFormat | None], ...] = (
     ("ntriples", "application/n-triples", ox.RdfFormat.N_TRIPLES),
     ("rdfxml", "application/rdf+xml", ox.RdfFormat.RDF_XML),
 )
-EXAMPLE_QUERY = """# Symptoms of a sacral fracture, with the sentence each is taken from
-SELECT ?symptom ?label ?sentence WHERE {
-  medkg:sacral-fracture mkg:hasSymptom ?symptom .
-  ?symptom skos:prefLabel ?label .
-  OPTIONAL {
-    ?axiom owl:annotatedSource medkg:sacral-fracture ; owl:annotatedProperty mkg:hasSymptom ;
-           owl:annotatedTarget ?symptom ; prov:wasDerivedFrom/prov:value ?sentence .
-  }
-}"""
+YASGUI = "yasgui/4.6.2"  # the vendored query editor, static/yasgui/<version>/ (README there)
+
+
+def competency_examples(base: str) -> list[dict[str, str]]:
+    """The competency questions (queries/competency/*.rq) as the query page's ready examples, in
+    file order: {"title": the file's first comment line, "text": the query, its IRIs under ``base``}."""
+    examples = []
+    for path in sorted((queries_dir() / "competency").glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        first = text.split("\n", 1)[0]
+        title = first.lstrip("# ").strip() if first.startswith("#") else path.stem
+        examples.append({"title": title, "text": text.replace(DEFAULT_BASE, base)})
+    return examples
 
 
 def choose(accept: str | None, forced: str | None = None) -> tuple[str, str, ox.RdfFormat | None] | None:
@@ -156,9 +161,14 @@ def build_router(service: ConceptService) -> APIRouter:
         return pages.render(request, "search.html", status=422 if error else 200, q=q, kind=kind,
                             kinds=service.kind_counts(), results=results, error=error)
 
+    examples = competency_examples(service.base)
+
     @router.get("/query")
     def query(request: Request) -> Response:
-        return pages.render(request, "query.html", example=EXAMPLE_QUERY)
+        root = str(request.scope.get("root_path", ""))
+        config = {"endpoint": root + "/sparql", "root": root, "base": service.base,
+                  "prefixes": prefixes(service.base), "examples": examples}
+        return pages.render(request, "query.html", examples=examples, config=config, yasgui=YASGUI)
 
     for part in (CONCEPT, ONTOLOGY, SOURCE, GRAPH):
         router.add_api_route(f"/{part}{{name}}", _resource_route(pages, part), methods=["GET"])
