@@ -146,3 +146,42 @@ def test_query_page_runs_sparql_in_yasgui(browser: object, live_server: LiveServ
                                     or "syntax" in d.find_element(By.CSS_SELECTOR, ".yasr").text.lower())
     assert driver.find_elements(By.CSS_SELECTOR, ".yasr script") == []  # type: ignore[attr-defined]
     assert _errors(driver) == [] or all("400" in e for e in _errors(driver))
+
+
+def test_concept_page_picture_and_tree(browser: object, live_server: LiveServer, shots: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser
+    driver.get(live_server.url + "/concept/sacral-fracture")  # type: ignore[attr-defined]
+    # The neighbourhood picture: the neighbours' boxes are links to their pages, edges in plain words.
+    nodes = driver.find_elements(By.CSS_SELECTOR, "svg.neighbourhood a.node")  # type: ignore[attr-defined]
+    names = {n.find_element(By.TAG_NAME, "text").text for n in nodes}
+    assert {"Pelvic pain", "Sacrum", "Pelvic fracture", "Sacral insufficiency fracture"} <= names
+    edges = " ".join(e.text for e in driver.find_elements(By.CSS_SELECTOR, "svg.neighbourhood .edge-label"))  # type: ignore[attr-defined]
+    assert "has symptom" in edges and "affects" in edges and "is a kind of" in edges
+    assert driver.find_element(By.CSS_SELECTOR, "svg.neighbourhood").size["height"] > 100  # type: ignore[attr-defined]
+    codes = driver.find_element(By.ID, "codes").find_element(By.XPATH, "..").text  # type: ignore[attr-defined]
+    assert "exact match" in codes and "mapped by hand" in codes and "skos:" not in codes and "semapv:" not in codes
+    _shoot(driver, shots, "concept")
+    # The tree: from the root down to the concept, whose children can be opened.
+    tree = driver.find_element(By.CSS_SELECTOR, "ul.tree")  # type: ignore[attr-defined]
+    assert tree.find_element(By.CSS_SELECTOR, "li.current strong").text == "Sacral fracture"
+    assert "Fracture" in tree.text and "Pelvic fracture" in tree.text
+    # A parent opens its children, loaded from the concept API.
+    driver.get(live_server.url + "/concept/fracture")  # type: ignore[attr-defined]
+    toggles = driver.find_elements(By.CSS_SELECTOR, "ul.tree button.toggle")  # type: ignore[attr-defined]
+    assert toggles, "the children of Fracture that have children can be opened"
+    toggle = next(t for t in toggles if "Pelvic fracture" in t.get_attribute("aria-label"))
+    toggle.click()
+    WebDriverWait(driver, 20).until(lambda d: toggle.get_attribute("aria-expanded") == "true")
+    opened = toggle.find_element(By.XPATH, "..").find_element(By.TAG_NAME, "ul")
+    assert "Sacral fracture" in opened.text
+    toggle.click()  # and closes again
+    assert not opened.is_displayed()
+    # The picture's boxes are links: one leads to the neighbour's page.
+    driver.find_element(By.CSS_SELECTOR, "svg.neighbourhood a.node").click()  # type: ignore[attr-defined]
+    WebDriverWait(driver, 20).until(ec.presence_of_element_located((By.CSS_SELECTOR, "h1")))
+    assert driver.current_url.startswith(live_server.url + "/concept/")  # type: ignore[attr-defined]
+    assert _errors(driver) == []

@@ -16,11 +16,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from markupsafe import Markup
+
 from medkg.concepts import ConceptService, InvalidQuery
+from medkg.concepts.models import Concept, ConceptRef
 from medkg.concepts.sparql import is_iri
 from medkg.formats import parse_accept
 from medkg.namespaces import CONCEPT, DEFAULT_BASE, GRAPH, ONTOLOGY, SOURCE, converter, prefixes
 from medkg.resources import queries_dir
+from medkg.web import pictures, wording
+from medkg.web.pictures import Edge
+from medkg.web.tree import hierarchy_tree
 
 DISCLAIMER = ("This graph informs; it is not medical advice. It does not replace the advice of a "
               "physician, and nothing in it is a recommendation for a specific treatment.")
@@ -75,6 +81,9 @@ class Pages:
         self.env = Environment(loader=PackageLoader("medkg", "templates"),
                                autoescape=select_autoescape(["html"], default=True),
                                trim_blocks=True, lstrip_blocks=True)
+        self.env.filters.update(match_words=wording.match_words, justification_words=wording.justification_words,
+                                synonym_type_words=wording.synonym_type_words)
+        self.env.globals["relation_words"] = wording.relation_words
         dataset = service.describe(service.base)
         values = {p.value.rsplit("/", 1)[-1]: o.value for p, o in (dataset.statements if dataset else [])}
         self.title = values.get("title", "medkg: a medical knowledge graph")
@@ -95,7 +104,7 @@ class Pages:
     def render(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         root = request.scope.get("root_path", "")
         html = self.env.get_template(template).render(
-            root=root, href=lambda iri: self.href(request, iri), disclaimer=self.disclaimer,
+            root=root, base=self.service.base, href=lambda iri: self.href(request, iri), disclaimer=self.disclaimer,
             expand=lambda curie: converter(self.service.base).expand(curie) or curie, **context)
         return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
 
@@ -120,12 +129,29 @@ class Pages:
                             headers={"Vary": "Accept"})
         if target in service.index.concepts:
             concept = service.lookup(target)
-            return self.render(request, "concept.html", c=concept,
-                               kind_iri=service.index.kind_of[target])
+            return self.render(request, "concept.html", c=concept, kind_iri=service.index.kind_of[target],
+                               picture=self._neighbourhood(request, concept),
+                               tree=hierarchy_tree(service.index, target))
         described = service.describe(target)
         if described is None:
             return self._missing(request, offer, target, local)
         return self.render(request, "resource.html", r=described)
+
+    def _neighbourhood(self, request: Request, concept: Concept) -> Markup:
+        """The concept's picture: its relations and its broader and narrower concepts, one node
+        per neighbour and direction, its phrases joined."""
+        grouped: dict[tuple[str, str], tuple[ConceptRef, list[str]]] = {}
+        facts = [(r.direction, r.property, r.property_label, r.concept) for r in concept.relations]
+        facts += [("outgoing", "skos:broader", None, b) for b in concept.broader]
+        facts += [("incoming", "skos:broader", None, n) for n in concept.narrower]
+        for direction, prop, label, other in facts:
+            phrase = wording.relation_words(prop, label, direction)
+            phrases = grouped.setdefault((direction, other.iri), (other, []))[1]
+            if phrase not in phrases:
+                phrases.append(phrase)
+        edges = [Edge(direction, tuple(phrases), other.label, other.kind_label or other.kind, self.href(request, other.iri))
+                 for (direction, _), (other, phrases) in grouped.items()]
+        return pictures.neighbourhood(concept.label, concept.kind_label or concept.kind, edges)
 
     def _missing(self, request: Request, offer: tuple[str, str, Any], target: str, local: str) -> Response:
         if offer[0] != "html":
