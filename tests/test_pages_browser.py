@@ -185,3 +185,22 @@ def test_concept_page_picture_and_tree(browser: object, live_server: LiveServer,
     WebDriverWait(driver, 20).until(ec.presence_of_element_located((By.CSS_SELECTOR, "h1")))
     assert driver.current_url.startswith(live_server.url + "/concept/")  # type: ignore[attr-defined]
     assert _errors(driver) == []
+
+
+def test_home_picture_of_kinds(browser: object, live_server: LiveServer, shots: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser
+    driver.get(live_server.url + "/")  # type: ignore[attr-defined]
+    nodes = driver.find_elements(By.CSS_SELECTOR, "svg.kinds-map a.node")  # type: ignore[attr-defined]
+    texts = [n.text for n in nodes]
+    assert any("fracture" in t and "6" in t for t in texts), texts
+    assert len(driver.find_elements(By.CSS_SELECTOR, "svg.kinds-map .edge")) >= 10  # type: ignore[attr-defined]
+    _shoot(driver, shots, "home")
+    fracture = next(n for n in nodes if n.text.startswith("fracture"))
+    fracture.click()
+    WebDriverWait(driver, 20).until(ec.title_contains("fracture"))
+    assert driver.current_url == live_server.url + "/ontology/Fracture"  # type: ignore[attr-defined]
+    assert _errors(driver) == []

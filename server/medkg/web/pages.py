@@ -25,7 +25,8 @@ from medkg.formats import parse_accept
 from medkg.namespaces import CONCEPT, DEFAULT_BASE, GRAPH, ONTOLOGY, SOURCE, converter, prefixes
 from medkg.resources import queries_dir
 from medkg.web import pictures, wording
-from medkg.web.pictures import Edge
+from medkg.concepts.sparql import prologue, select
+from medkg.web.pictures import Edge, KindLink
 from medkg.web.tree import hierarchy_tree
 
 DISCLAIMER = ("This graph informs; it is not medical advice. It does not replace the advice of a "
@@ -89,6 +90,7 @@ class Pages:
         self.title = values.get("title", "medkg: a medical knowledge graph")
         self.description = values.get("description", "")
         self.disclaimer = values.get("rights", DISCLAIMER)
+        self._kinds_picture: tuple[Any, list[tuple[str, str, int]], list[KindLink]] = (None, [], [])
 
     def href(self, request: Request, iri: str) -> str | None:
         """A link for an IRI: a local path for what we mint, the IRI itself for other web IRIs.
@@ -137,6 +139,27 @@ class Pages:
             return self._missing(request, offer, target, local)
         return self.render(request, "resource.html", r=described)
 
+    def kinds_picture(self, request: Request) -> Markup:
+        """The home page's map of the kinds of concept and the relations between them (cached per
+        index snapshot: the counts change only with the graph)."""
+        index = self.service.index
+        if self._kinds_picture[0] is not index:
+            kinds = self.service.kind_counts()
+            iris = {self.service.index.curie(k) or k: k for k in index.kind_of.values()}
+            ns = self.service.base + ONTOLOGY
+            rows = select(self.service.run, prologue(self.service.base) + f"""
+                SELECT ?k1 ?p ?k2 (COUNT(*) AS ?n) WHERE {{
+                  ?s ?p ?o . FILTER(STRSTARTS(STR(?p), "{ns}")) ?s a ?k1 . ?o a ?k2 .
+                  FILTER(STRSTARTS(STR(?k1), "{ns}") && STRSTARTS(STR(?k2), "{ns}")) }} GROUP BY ?k1 ?p ?k2""")
+            links = [KindLink(row["k1"].value, row["k2"].value,
+                              wording.relation_words(index.curie(row["p"].value) or row["p"].value,
+                                                     index.labels.get(row["p"].value), "outgoing"),
+                              int(row["n"].value)) for row in rows]
+            spots = [(iris.get(curie, curie), label, count) for curie, label, count in kinds]
+            self._kinds_picture = (index, spots, links)
+        _, spots, links = self._kinds_picture
+        return pictures.kinds_map(spots, links, lambda kind: self.href(request, kind) or "#")
+
     def _neighbourhood(self, request: Request, concept: Concept) -> Markup:
         """The concept's picture: its relations and its broader and narrower concepts, one node
         per neighbour and direction, its phrases joined."""
@@ -174,7 +197,7 @@ def build_router(service: ConceptService) -> APIRouter:
         examples = [refs[i] for i in (service.base + CONCEPT + n for n in ("sacral-fracture", "sacrum", "sacroplasty"))
                     if i in refs] or list(refs.values())[:3]
         return pages.render(request, "home.html", title=pages.title, description=pages.description,
-                            kinds=service.kind_counts(), examples=examples)
+                            kinds=service.kind_counts(), examples=examples, picture=pages.kinds_picture(request))
 
     @router.get("/search")
     def search(request: Request, q: str = "", kind: str = "", offset: int = 0) -> Response:

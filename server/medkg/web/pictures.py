@@ -103,17 +103,24 @@ def kinds_map(kinds: list[tuple[str, str, int]], links: list[KindLink], href: Ca
     joined by ``links`` (one arrow per pair of kinds, its relations and fact count in its tooltip)."""
     if not kinds:
         return Markup("")
-    size, radius, node_w, node_h = 960, 330, 190, 40
-    centre = size / 2
+    width, node_w, node_h, row = 960, 200, 40, 64
+    # Around an ellipse, in even steps of height (right side down, left side up), so that boxes
+    # never overlap however many kinds there are; the picture grows in height with them.
+    right = (len(kinds) + 1) // 2
+    left = len(kinds) - right
+    rx, ry = (width - node_w) / 2 - 10, max(right, 2) * row / 2
+    cx, cy = width / 2, ry + node_h
+    size_h = 2 * ry + 2 * node_h
     spots: dict[str, tuple[float, float]] = {}
     for i, (key, _, _) in enumerate(kinds):
-        angle = -math.pi / 2 + 2 * math.pi * i / len(kinds)
-        spots[key] = (centre + radius * math.cos(angle), centre + radius * 0.85 * math.sin(angle))
+        side, k, j = (1, right, i) if i < right else (-1, left, left - 1 - (i - right))
+        t = (2 * j + 1) / k - 1
+        spots[key] = (cx + side * rx * math.sqrt(1 - t * t), cy + ry * t)
     pairs: dict[tuple[str, str], list[KindLink]] = {}
     for link in links:
         if link.source in spots and link.target in spots and link.source != link.target:
             pairs.setdefault((link.source, link.target), []).append(link)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size * 0.92:.0f}" class="kinds-map" '
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {size_h:.0f}" class="kinds-map" '
              'role="img" aria-labelledby="kinds-title"><title id="kinds-title">The kinds of concept and the '
              'relations between them</title>',
              '<defs><marker id="kind-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" '
