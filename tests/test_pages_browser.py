@@ -37,7 +37,7 @@ def browser() -> Iterator[object]:
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage", f"--user-data-dir={profile.name}", "--window-size=1200,900"]:
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
     driver.set_page_load_timeout(60)
     try:
@@ -65,6 +65,18 @@ def _shoot(driver: object, folder: Path, name: str) -> None:
         path = folder / f"{name}-{suffix}.png"
         assert driver.save_screenshot(str(path)) and path.stat().st_size > 1000  # type: ignore[attr-defined]
     driver.set_window_size(1200, 900)  # type: ignore[attr-defined]
+
+
+def _requests(driver: object) -> list[str]:
+    """The URLs the browser requested since the last call (Chrome DevTools' Network domain)."""
+    import json
+
+    urls = []
+    for entry in driver.get_log("performance"):  # type: ignore[attr-defined]
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
 
 
 def _errors(driver: object) -> list[str]:
@@ -204,3 +216,44 @@ def test_home_picture_of_kinds(browser: object, live_server: LiveServer, shots: 
     WebDriverWait(driver, 20).until(ec.title_contains("fracture"))
     assert driver.current_url == live_server.url + "/ontology/Fracture"  # type: ignore[attr-defined]
     assert _errors(driver) == []
+
+
+def test_pages_fetch_nothing_from_another_site(browser: object, live_server: LiveServer) -> None:
+    """Every request the browser makes for each page (scripts, styles, API and SPARQL calls, query
+    results and their labels) goes to the local server."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = browser
+    _requests(driver)  # drop what earlier tests requested
+    seen: list[str] = []
+    for path in ["/", "/search?q=osteoperosis", "/concept/sacral-fracture", "/concept/fracture",
+                 "/source/sacroplasty-article", "/ontology/Fracture", "/concept/osteoprosis", "/query"]:
+        driver.get(live_server.url + path)  # type: ignore[attr-defined]
+        if path == "/query":
+            WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".yasqe_queryButton"))
+            driver.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()  # type: ignore[attr-defined]
+            WebDriverWait(driver, 30).until(lambda d: "Pelvic pain" in d.find_element(By.CSS_SELECTOR, ".yasr").text)
+        if path == "/concept/fracture":
+            driver.find_element(By.CSS_SELECTOR, "ul.tree button.toggle").click()  # type: ignore[attr-defined]
+            WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "ul.tree li ul li"))
+        seen += _requests(driver)
+    outside = [u for u in seen if not u.startswith((live_server.url + "/", "data:", "blob:"))]
+    assert outside == []
+    assert any("/static/yasgui/" in u for u in seen) and any(u.endswith("/sparql") for u in seen)
+    assert any("/descendants?" in u for u in seen)
+
+
+def test_search_page_forgives_and_screens(browser: object, live_server: LiveServer, shots: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = browser
+    driver.get(live_server.url + "/search?q=osteoperosis")  # type: ignore[attr-defined]
+    assert "Osteoporosis" in driver.find_element(By.ID, "did-you-mean").text  # type: ignore[attr-defined]
+    assert driver.find_element(By.CSS_SELECTOR, "ol.hits li a").text == "Osteoporosis"  # type: ignore[attr-defined]
+    _shoot(driver, shots, "search")
+    driver.get(live_server.url + "/concept/osteoprosis")  # type: ignore[attr-defined]
+    assert driver.find_element(By.CSS_SELECTOR, "ul.suggestions li a").text == "Osteoporosis"  # type: ignore[attr-defined]
+    _shoot(driver, shots, "not-found")
+    driver.get(live_server.url + "/source/sacroplasty-article")  # type: ignore[attr-defined]
+    _shoot(driver, shots, "source")
