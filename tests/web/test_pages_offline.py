@@ -62,7 +62,7 @@ def css_urls(css: str) -> list[str]:
 
 
 def is_local(url: str) -> bool:
-    return not re.match(r"^([a-z][a-z0-9+.-]*:|//)", url, re.I) or url.startswith("data:")
+    return not re.match(r"^([a-z][a-z0-9+.-]*:|//)", url, re.IGNORECASE) or url.startswith("data:")
 
 
 @pytest.mark.parametrize("path", PAGES)

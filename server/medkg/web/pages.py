@@ -15,17 +15,15 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
-
 from markupsafe import Markup
 
 from medkg.concepts import ConceptService, InvalidQuery
 from medkg.concepts.models import Concept, ConceptRef
-from medkg.concepts.sparql import is_iri
+from medkg.concepts.sparql import is_iri, prologue, select
 from medkg.formats import parse_accept
 from medkg.namespaces import CONCEPT, DEFAULT_BASE, GRAPH, ONTOLOGY, SOURCE, converter, prefixes
 from medkg.resources import queries_dir
 from medkg.web import pictures, wording
-from medkg.concepts.sparql import prologue, select
 from medkg.web.pictures import Edge, KindLink
 from medkg.web.tree import hierarchy_tree
 

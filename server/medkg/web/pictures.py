@@ -58,14 +58,14 @@ def neighbourhood(centre: str, centre_kind: str, edges: list[Edge]) -> Markup:
     rows = max(len(incoming), len(outgoing), 1)
     height = rows * ROW + 40
     cx, cy = (WIDTH - NODE_W) / 2, height / 2 - NODE_H / 2
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" class="neighbourhood" '
-             f'role="img" aria-labelledby="neighbourhood-title">',
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" class="neighbourhood" '
+              f'role="img" aria-labelledby="neighbourhood-title">'),
              f'<title id="neighbourhood-title">{escape(centre)} and the concepts linked to it</title>',
-             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-             'orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" class="arrowhead"/></marker></defs>']
+             ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+              'orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" class="arrowhead"/></marker></defs>')]
     for side, items in (("incoming", incoming), ("outgoing", outgoing)):
         top = (height - len(items) * ROW) / 2 + (ROW - NODE_H) / 2
-        x = 10 if side == "incoming" else WIDTH - NODE_W - 10
+        x = 10.0 if side == "incoming" else WIDTH - NODE_W - 10.0
         for i, edge in enumerate(items):
             y = top + i * ROW
             # An elbow: straight beside the neighbour (with the phrase above it), then to the centre.
@@ -120,11 +120,11 @@ def kinds_map(kinds: list[tuple[str, str, int]], links: list[KindLink], href: Ca
     for link in links:
         if link.source in spots and link.target in spots and link.source != link.target:
             pairs.setdefault((link.source, link.target), []).append(link)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {size_h:.0f}" class="kinds-map" '
-             'role="img" aria-labelledby="kinds-title"><title id="kinds-title">The kinds of concept and the '
-             'relations between them</title>',
-             '<defs><marker id="kind-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" '
-             'orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" class="arrowhead"/></marker></defs>']
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {size_h:.0f}" class="kinds-map" '
+              'role="img" aria-labelledby="kinds-title"><title id="kinds-title">The kinds of concept and the '
+              'relations between them</title>'),
+             ('<defs><marker id="kind-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" '
+              'orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" class="arrowhead"/></marker></defs>')]
     for (source, target), group in sorted(pairs.items()):
         (x1, y1), (x2, y2) = spots[source], spots[target]
         dx, dy = x2 - x1, y2 - y1
