@@ -1,6 +1,6 @@
 """Search by label, synonym or lay term, forgiving typos: exact > prefix > word prefix > fuzzy.
 
-Case, accents, punctuation and plural endings are ignored (``text.search_key``), and so are the
+A one-letter query matches names that start with it. Case, accents, punctuation and plural endings are ignored (``text.search_key``), and so are the
 spaces inside a word ("tail bone" finds "tailbone"). Words match at word starts only: "CT" finds
 "CT scan" but not "fraCTure". Every word of the query must start a word of the name, in any order,
 and an everyday word also matches its clinical one ("broken" also matches "fracture",
@@ -34,8 +34,8 @@ FUZZY = 3
 # Lowest similarity (0-100) for a word to stand in for a mistyped one: one slip in a 5-letter word
 # scores 80, two in a 12-letter word 83; below this, corrections are mostly other words.
 WORD_CUTOFF = 78.0
-WORD_ALTERNATIVES = 3
-NAME_CUTOFF = 70.0  # lowest similarity of a whole name offered as "did you mean" with no hits  # nearest words tried for each mistyped word
+WORD_ALTERNATIVES = 3  # nearest words tried for each mistyped word
+NAME_CUTOFF = 80.0  # lowest similarity of a whole name offered as "did you mean" with no hits
 # Candidate names past which the later words of a query filter by scanning names, not postings.
 _SCAN_BELOW = 2000
 
@@ -114,9 +114,20 @@ def _strict(index: ConceptIndex, needle: str, words: list[str]) -> dict[str, int
     hi = bisect.bisect_left(index.keys, needle + "\U0010ffff")
     for key in index.keys[lo:hi]:
         found.setdefault(key, 1)
+    if len(needle) == 1:  # one letter: names that start with it, not every name with a word that does
+        return found
     for key in _keys_with_words(index, [(w, *LAY_EQUIVALENTS.get(w, ())) for w in words]):
         found.setdefault(key, 2)
     return found
+
+
+def _same_start(index: ConceptIndex, key: str) -> list[str]:
+    """The names that start with ``key``'s first letter: the ones a whole-name
+    spelling comparison scans, as a slip in the first letter is the rarest kind (and this keeps the
+    scan to a twentieth of a large vocabulary)."""
+    lo = bisect.bisect_left(index.keys, key[0])
+    hi = bisect.bisect_left(index.keys, key[0] + "\U0010ffff")
+    return index.keys[lo:hi]
 
 
 def corrections(index: ConceptIndex, words: list[str]) -> list[tuple[str, ...]] | None:
@@ -186,7 +197,7 @@ def search(index: ConceptIndex, query: str, *, kinds: list[str] | None = None,
             if ordered:
                 did_you_mean = ordered[0][1].text
     if not total and allowed is None:  # nothing matches well: the nearest whole name, as a hint
-        nearest = process.extractOne(needle, index.keys, scorer=fuzz.ratio, score_cutoff=NAME_CUTOFF)
+        nearest = process.extractOne(needle, _same_start(index, needle), scorer=fuzz.ratio, score_cutoff=NAME_CUTOFF)
         if nearest is not None:
             did_you_mean = index.by_key[nearest[0]][0].text
     hits = [
@@ -210,7 +221,8 @@ def near(index: ConceptIndex, text: str, limit: int = 5, cutoff: float = 60.0) -
     found: dict[str, ConceptRef] = {}
     if not key:
         return []
-    for name, _, _ in process.extract(key, index.keys, scorer=fuzz.ratio, limit=limit, score_cutoff=cutoff):
+    names = process.extract(key, _same_start(index, key), scorer=fuzz.ratio, limit=limit, score_cutoff=cutoff)
+    for name, _, _ in names:
         for entry in index.by_key[name]:
             found.setdefault(entry.iri, index.concepts[entry.iri])
             if len(found) == limit:
