@@ -255,5 +255,7 @@ def test_search_page_forgives_and_screens(browser: object, live_server: LiveServ
     driver.get(live_server.url + "/concept/osteoprosis")  # type: ignore[attr-defined]
     assert driver.find_element(By.CSS_SELECTOR, "ul.suggestions li a").text == "Osteoporosis"  # type: ignore[attr-defined]
     _shoot(driver, shots, "not-found")
-    driver.get(live_server.url + "/source/sacroplasty-article")  # type: ignore[attr-defined]
-    _shoot(driver, shots, "source")
+    for name, path in [("source", "/source/sacroplasty-article"), ("ontology-term", "/ontology/Fracture"),
+                       ("sentence", "/source/sacroplasty-article-s04")]:
+        driver.get(live_server.url + path)  # type: ignore[attr-defined]
+        _shoot(driver, shots, name)
