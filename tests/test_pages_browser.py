@@ -158,6 +158,14 @@ def test_query_page_runs_sparql_in_yasgui(browser: object, live_server: LiveServ
                                     or "syntax" in d.find_element(By.CSS_SELECTOR, ".yasr").text.lower())
     assert driver.find_elements(By.CSS_SELECTOR, ".yasr script") == []  # type: ignore[attr-defined]
     assert _errors(driver) == [] or all("400" in e for e in _errors(driver))
+    # Hostile values in results stay text: a javascript: IRI is no link, markup in a literal no markup.
+    driver.execute_script(  # type: ignore[attr-defined]
+        "document.querySelector('.CodeMirror').CodeMirror.setValue("
+        "'SELECT ?x ?y WHERE { VALUES (?x ?y) { (<javascript:alert(1)> \"<img src=x onerror=alert(2)>\") } }')")
+    driver.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()  # type: ignore[attr-defined]
+    WebDriverWait(driver, 30).until(lambda d: "javascript:alert(1)" in d.find_element(By.CSS_SELECTOR, ".yasr").text)
+    assert driver.find_elements(By.CSS_SELECTOR, ".yasr a[href^='javascript']") == []  # type: ignore[attr-defined]
+    assert driver.find_elements(By.CSS_SELECTOR, ".yasr img") == []  # type: ignore[attr-defined]
 
 
 def test_concept_page_picture_and_tree(browser: object, live_server: LiveServer, shots: Path) -> None:
