@@ -158,6 +158,14 @@ def test_query_page_runs_sparql_in_yasgui(browser: object, live_server: LiveServ
                                     or "syntax" in d.find_element(By.CSS_SELECTOR, ".yasr").text.lower())
     assert driver.find_elements(By.CSS_SELECTOR, ".yasr script") == []  # type: ignore[attr-defined]
     assert _errors(driver) == [] or all("400" in e for e in _errors(driver))
+    # Concepts complete after "medkg:", from the concept API's search (typos forgiven), with labels.
+    driver.execute_script(  # type: ignore[attr-defined]
+        "var y = window.medkgYasgui.getTab().getYasqe(); y.setValue('SELECT * WHERE { medkg:osteoperos');"
+        "y.focus(); y.setCursor({line: 0, ch: y.getLine(0).length}); y.autocomplete();")
+    hints = WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".CodeMirror-hints li"))
+    assert "medkg:osteoporosis (Osteoporosis)" in [" ".join(h.text.split()) for h in hints]
+    completers = driver.execute_script("return window.medkgYasgui.getTab().getYasqe().config.autocompleters")  # type: ignore[attr-defined]
+    assert completers == ["prefixes", "variables", "medkg-concepts"]  # no completer that asks another site
     # Hostile values in results stay text: a javascript: IRI is no link, markup in a literal no markup.
     driver.execute_script(  # type: ignore[attr-defined]
         "document.querySelector('.CodeMirror').CodeMirror.setValue("

@@ -24,6 +24,7 @@ def service(packaged_store: object) -> ConceptService:
     ("broken tailbone", "Sacral fracture", "word_prefix"),  # "broken" = fracture, as in "broken bone"
     ("pelvc pain", "Pelvic pain", "fuzzy"),
     ("pain pelvic", "Pelvic pain", "word_prefix"),       # words in any order
+    ("osteoperos", "Osteoporosis", "fuzzy"),             # half typed, with a slip (autocomplete)
 ])
 def test_search_forgives(service: ConceptService, query: str, label: str, match_type: str) -> None:
     first = service.search(query).hits[0]

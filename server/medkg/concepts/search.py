@@ -35,6 +35,7 @@ FUZZY = 3
 # scores 80, two in a 12-letter word 83; below this, corrections are mostly other words.
 WORD_CUTOFF = 78.0
 WORD_ALTERNATIVES = 3  # nearest words tried for each mistyped word
+PREFIX_CUTOFF = 80.0  # the same for a half-typed last word against the starts of words
 NAME_CUTOFF = 80.0  # lowest similarity of a whole name offered as "did you mean" with no hits
 # Candidate names past which the later words of a query filter by scanning names, not postings.
 _SCAN_BELOW = 2000
@@ -132,9 +133,10 @@ def _same_start(index: ConceptIndex, key: str) -> list[str]:
 
 def corrections(index: ConceptIndex, words: list[str]) -> list[tuple[str, ...]] | None:
     """For each query word, itself (if it starts a word of the graph) or its nearest words, best
-    first; None when some word has neither. Words of one or two letters are never corrected."""
+    first; None when some word has neither. Words of one or two letters are never corrected; the
+    last word, if nothing is near it whole, is compared with the starts of words (autocomplete)."""
     result: list[tuple[str, ...]] = []
-    for word in words:
+    for position, word in enumerate(words):
         if _starts_a_word(index, word) or word in LAY_EQUIVALENTS:
             result.append((word,))
             continue
@@ -142,6 +144,11 @@ def corrections(index: ConceptIndex, words: list[str]) -> list[tuple[str, ...]] 
             return None
         near = process.extract(word, index.words, scorer=fuzz.ratio, limit=WORD_ALTERNATIVES,
                                score_cutoff=WORD_CUTOFF)
+        if not near and position == len(words) - 1 and len(word) >= 5:
+            # The last word may be half typed ("osteoperos"): compare it with the starts of words.
+            cut = len(word) + 1
+            near = process.extract(word, index.words, scorer=fuzz.ratio, processor=lambda w: w[:cut],
+                                   limit=WORD_ALTERNATIVES, score_cutoff=PREFIX_CUTOFF)
         if not near:
             return None
         result.append(tuple(choice for choice, _, _ in near))

@@ -77,6 +77,41 @@
       }).catch(function () { /* labels are a nicety: CURIEs stay */ });
   }
 
+  // Completion of concepts: after "medkg:", the concept API's search (typo-tolerant) offers CURIEs,
+  // shown with their labels (Ctrl+Space, or as you type).
+  var conceptPrefix = "medkg:";
+  var conceptLabels = {};
+  Yasgui.Yasqe.registerAutocompleter({
+    name: "medkg-concepts",
+    bulk: false,
+    autoShow: true,
+    isValidCompletionPosition: function (yasqe) {
+      var token = yasqe.getCompleteToken();
+      return token.string.indexOf(conceptPrefix) === 0 && token.string.length > conceptPrefix.length + 1;
+    },
+    get: function (yasqe, token) {
+      var text = token.string.slice(conceptPrefix.length).replace(/[-_]/g, " ");
+      return fetch(config.root + "/api/search?limit=20&q=" + encodeURIComponent(text),
+                   {headers: {"Accept": "application/json"}})
+        .then(function (response) { return response.ok ? response.json() : {hits: []}; })
+        .then(function (data) {
+          return data.hits.filter(function (h) { return h.concept.curie && h.concept.curie.indexOf(conceptPrefix) === 0; })
+            .map(function (h) { conceptLabels[h.concept.curie] = h.concept.label; return h.concept.curie; });
+        })
+        .catch(function () { return []; });
+    },
+    postprocessHints: function (yasqe, hints) {
+      hints.forEach(function (hint) {
+        if (conceptLabels[hint.text]) hint.displayText = hint.text + "  (" + conceptLabels[hint.text] + ")";
+      });
+      return hints;
+    }
+  }, false);
+
+  // Exactly these completers: YASGUI merges arrays by position, so list them in its defaults. Its
+  // "class" and "property" completers would ask lov.linkeddata.es, another site.
+  Yasgui.Yasqe.defaults.autocompleters = ["prefixes", "variables", "medkg-concepts"];
+
   var element = document.getElementById("yasgui");
   var yasgui = new Yasgui(element, {
     requestConfig: {endpoint: endpoint, method: "POST"},
@@ -84,7 +119,7 @@
     persistenceId: null,           // each visit starts from the examples, nothing kept in the browser
     populateFromUrl: true,         // a shared link (?query=...) opens that query
     endpointCatalogueOptions: {getData: function () { return [{endpoint: endpoint}]; }},
-    yasqe: {value: config.examples[0].text, autocompleters: ["prefixes", "variables"], prefixCcApi: null,
+    yasqe: {value: config.examples[0].text, prefixCcApi: null,
             editorHeight: "320px"},
     yasr: {prefixes: config.prefixes, defaultPlugin: "table", pluginOrder: ["table", "response"]}
   });
@@ -100,5 +135,6 @@
     tab.setQuery(example.text);
     tab.getYasqe().query();
   });
+  window.medkgYasgui = yasgui;  // for the console (and the browser tests)
   document.getElementById("query-page").setAttribute("data-ready", "true");
 })();
