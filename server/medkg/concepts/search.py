@@ -147,7 +147,7 @@ def corrections(index: ConceptIndex, words: list[str]) -> list[tuple[str, ...]] 
         if not near and position == len(words) - 1 and len(word) >= 5:
             # The last word may be half typed ("osteoperos"): compare it with the starts of words.
             cut = len(word) + 1
-            near = process.extract(word, index.words, scorer=fuzz.ratio, processor=lambda w, cut=cut: w[:cut],
+            near = process.extract(word, index.words, scorer=fuzz.ratio, processor=itemgetter(slice(0, cut)),
                                    limit=WORD_ALTERNATIVES, score_cutoff=PREFIX_CUTOFF)
         if not near:
             return None
