@@ -48,3 +48,13 @@ def test_wheel_declares_the_command_and_licences(wheel: Path) -> None:
     assert "medkg = medkg.cli:main" in archive.read(entry_points).decode()
     licences = [n for n in archive.namelist() if "/licenses/" in n]
     assert any(n.endswith("LICENSE") for n in licences) and any(n.endswith("LICENSE-DATA.md") for n in licences)
+
+
+def test_wheel_carries_the_pages_assets(wheel: Path) -> None:
+    """The vendored query editor (with its licence) and the pages' scripts ship in the package."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    static = ROOT / "server" / "medkg" / "web" / "static"
+    expected = {f"medkg/web/static/{p.relative_to(static).as_posix()}" for p in static.rglob("*") if p.is_file()}
+    assert {"medkg/web/static/yasgui/4.6.2/yasgui.min.js", "medkg/web/static/yasgui/4.6.2/LICENSE",
+            "medkg/web/static/medkg/query.js"} <= expected <= names
+    assert "medkg/templates/query.html" in names

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from medkg import __version__
 from medkg.concepts import ConceptService
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None, engine: QueryEngine | None = No
         live or engine.backend.load(), settings.base, saved_beside=store_folder(engine.backend))  # type: ignore[arg-type]
     app.include_router(concepts.build_router(app.state.concepts))  # /api/... (concept API)
     app.include_router(pages.build_router(app.state.concepts))  # /, /search, /query, /concept/..., /ontology/..., /source/...
+    app.mount("/static", StaticFiles(packages=[("medkg.web", "static")]), name="static")  # the pages' scripts (vendored)
 
     app.add_exception_handler(RemoteError, _remote_store_error)  # --store URL: the server failed us
     concepts.install(app)  # /api errors (FastAPI's 422s, routing 404/405s) as ApiError; lazy OpenAPI examples

@@ -146,14 +146,15 @@ def _hits(service: ConceptService, query: str, **kwargs: object) -> list[tuple[s
     return [(h.concept.label, h.matched_text, h.match_type) for h in result.hits]
 
 
-def test_search_ranks_exact_prefix_word_prefix_substring(service: ConceptService) -> None:
+def test_search_ranks_exact_prefix_word_prefix_fuzzy(service: ConceptService) -> None:
     hits = service.search("fracture", limit=100).hits
     tiers = [h.match_type for h in hits]
-    order = ["exact", "prefix", "word_prefix", "substring"]
+    order = ["exact", "prefix", "word_prefix", "fuzzy"]
     assert tiers == sorted(tiers, key=order.index)
     assert hits[0].concept.label == "Fracture" and hits[0].match_type == "exact"
     assert {"prefix", "word_prefix"} <= set(tiers)
-    assert _hits(service, "racture", limit=1)[0][2] == "substring"
+    # Inside a word is no match; a misspelling is a fuzzy one (tests/concepts/test_search_forgiving.py)
+    assert _hits(service, "racture", limit=1)[0][::2] == ("Fracture", "fuzzy")
 
 
 def test_search_by_lay_term_says_what_matched(service: ConceptService) -> None:
@@ -184,11 +185,11 @@ def test_search_filters_by_kind_with_subkinds(service: ConceptService) -> None:
 
 
 def test_search_pages_are_complete(service: ConceptService) -> None:
-    whole = service.search("a", limit=1000)
-    assert whole.total == len(whole.hits) > 20
-    paged = [h for offset in range(0, whole.total, 7) for h in service.search("a", limit=7, offset=offset).hits]
+    whole = service.search("p", limit=1000)
+    assert whole.total == len(whole.hits) > 10
+    paged = [h for offset in range(0, whole.total, 4) for h in service.search("p", limit=4, offset=offset).hits]
     assert [h.concept.iri for h in paged] == [h.concept.iri for h in whole.hits]
-    assert service.search("a", limit=7, offset=10_000).hits == []
+    assert service.search("p", limit=7, offset=10_000).hits == []
 
 
 @pytest.mark.parametrize("query", ["", "   ", "!!!", "\u200b", "\x00", "🦴", "\U0010ffff"])

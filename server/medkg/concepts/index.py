@@ -47,6 +47,9 @@ class Entry:
     synonym_type: str | None  # full IRI
     # How this name ranks among names that match equally well: label first, then shorter.
     order: tuple[int, int, str] = field(init=False, compare=False)
+    # The same as one int over the whole index (ties broken by the concept's label): set by
+    # _build_search, so that search ranks thousands of matches with integer comparisons.
+    rank: int = field(init=False, compare=False, default=0)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "order", (SCOPE_RANK[self.scope], len(self.text), self.text.casefold()))
@@ -68,9 +71,9 @@ class ConceptIndex:
     # Search: normalised names sorted, each with the entries that have it.
     keys: list[str] = field(default_factory=list)
     by_key: dict[str, list[Entry]] = field(default_factory=dict)
-    blob: str = ""  # the keys joined by "\n", for substring search at C speed
-    offsets: list[int] = field(default_factory=list)  # start of each key in blob
-    word_keys: list[tuple[str, str]] = field(default_factory=list)  # (key suffix at a word, key)
+    compact: dict[str, list[str]] = field(default_factory=dict)  # key without spaces -> keys ("tail bone")
+    words: list[str] = field(default_factory=list)  # every word of every key, sorted, once
+    postings: dict[str, list[int]] = field(default_factory=dict)  # word -> positions in keys
     # Annotate: token-key tuples of each name -> entries.
     phrases: dict[tuple[str, ...], list[Entry]] = field(default_factory=dict)
     longest_phrase: int = 0
@@ -215,19 +218,19 @@ def _build_search(index: ConceptIndex) -> None:
         if key:
             by_key[key].append(entry)
     index.by_key = dict(by_key)
+    ranked = sorted(index.entries, key=lambda e: (e.order, index.sort_label[e.iri], e.iri))
+    for rank, entry in enumerate(ranked):
+        object.__setattr__(entry, "rank", rank)
     index.keys = sorted(by_key)
-    index.blob = "\n".join(index.keys)
-    position, index.offsets = 0, []
-    for key in index.keys:
-        index.offsets.append(position)
-        position += len(key) + 1
-    word_keys = []
-    for key in index.keys:  # (the key from each word after the first, the key)
-        space = key.find(" ")
-        while space >= 0:
-            word_keys.append((key[space + 1:], key))
-            space = key.find(" ", space + 1)
-    index.word_keys = sorted(word_keys)
+    compact: dict[str, list[str]] = defaultdict(list)
+    postings: dict[str, list[int]] = defaultdict(list)
+    for position, key in enumerate(index.keys):
+        compact[key.replace(" ", "")].append(key)
+        for word in set(key.split(" ")):
+            postings[word].append(position)
+    index.compact = dict(compact)
+    index.postings = dict(postings)
+    index.words = sorted(postings)
 
 
 def _build_phrases(index: ConceptIndex) -> None:

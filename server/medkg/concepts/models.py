@@ -140,8 +140,10 @@ class SearchHit(_Model):
     synonym_type: str | None = Field(default=None, description="CURIE of the matched synonym's type")
     lay: bool = False
     abbreviation: bool = False
-    match_type: Literal["exact", "prefix", "word_prefix", "substring"] = Field(
-        description="exact > prefix (the text starts with the query) > word_prefix > substring")
+    match_type: Literal["exact", "prefix", "word_prefix", "fuzzy", "substring"] = Field(
+        description="exact > prefix (the name starts with the query) > word_prefix (every word of the "
+                    "query starts a word of the name) > fuzzy (the same, after correcting mistyped words). "
+                    "substring is no longer given: words match at word starts only")
 
 
 class SearchResults(_Model):
@@ -150,6 +152,9 @@ class SearchResults(_Model):
     limit: int
     offset: int
     hits: list[SearchHit]
+    did_you_mean: str | None = Field(
+        default=None, description="When nothing matched as typed: the name the hits were found by, "
+                                  "after correcting mistyped words (the hits are then of match_type fuzzy)")
 
 
 class BatchItem(_Model):

@@ -24,7 +24,7 @@ from typing import Any
 
 from medkg import __version__
 
-FORMAT = 1
+FORMAT = 2  # 2: the search index by words (ConceptIndex.words, postings, compact; Entry.rank)
 SUFFIX = ".concepts.pickle"
 
 

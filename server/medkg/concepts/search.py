@@ -1,22 +1,44 @@
-"""Search by label, synonym or lay term: ranked exact > prefix > word prefix > substring.
+"""Search by label, synonym or lay term, forgiving typos: exact > prefix > word prefix > fuzzy.
 
-Case, accents and punctuation are ignored (``text.normalize``). Each concept appears once, with
-the name that matched best; ties go to the preferred label, then exact synonyms, then shorter
-names. Totals count every match, so a client can page through all of them.
+A one-letter query matches names that start with it. Case, accents, punctuation and plural endings are ignored (``text.search_key``), and so are the
+spaces inside a word ("tail bone" finds "tailbone"). Words match at word starts only: "CT" finds
+"CT scan" but not "fraCTure". Every word of the query must start a word of the name, in any order,
+and an everyday word also matches its clinical one ("broken" also matches "fracture",
+``text.LAY_EQUIVALENTS``). When nothing matches so, each query word that starts no word of the
+graph is replaced by its nearest words by edit distance (rapidfuzz's normalised Indel ratio,
+https://rapidfuzz.github.io/RapidFuzz/Usage/fuzz.html#ratio), those hits come back as "fuzzy",
+and ``did_you_mean`` gives the corrected query. Each concept appears once, with the name that
+matched best; ties go to the preferred label, then exact synonyms, then shorter names. Totals
+count every match, so a client can page through all of them. The one implementation behind
+/api/search, the /search page and the suggestions of a 404.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
+from collections.abc import Iterable
+from operator import itemgetter
+
+from rapidfuzz import fuzz, process
 
 from medkg.concepts.identifiers import InvalidIdentifier, to_iri
-from medkg.concepts.index import ConceptIndex, Entry, key_range
-from medkg.concepts.models import SearchHit, SearchResults
-from medkg.concepts.text import search_key
+from medkg.concepts.index import ConceptIndex, Entry
+from medkg.concepts.models import ConceptRef, SearchHit, SearchResults
+from medkg.concepts.text import LAY_EQUIVALENTS, search_key
 from medkg.graph.namespaces import ONTOLOGY
 
 MAX_QUERY = 500
-_TIERS = ("exact", "prefix", "word_prefix", "substring")
+_TIERS = ("exact", "prefix", "word_prefix", "fuzzy")
+FUZZY = 3
+# Lowest similarity (0-100) for a word to stand in for a mistyped one: one slip in a 5-letter word
+# scores 80, two in a 12-letter word 83; below this, corrections are mostly other words.
+WORD_CUTOFF = 78.0
+WORD_ALTERNATIVES = 3  # nearest words tried for each mistyped word
+PREFIX_CUTOFF = 80.0  # the same for a half-typed last word against the starts of words
+NAME_CUTOFF = 80.0  # lowest similarity of a whole name offered as "did you mean" with no hits
+# Candidate names past which the later words of a query filter by scanning names, not postings.
+_SCAN_BELOW = 2000
 
 
 class InvalidQuery(ValueError):
@@ -47,51 +69,169 @@ def kind_filter(index: ConceptIndex, kinds: list[str] | None) -> set[str] | None
     return allowed
 
 
-def _matching_keys(index: ConceptIndex, query: str) -> list[tuple[int, str]]:
-    """(tier, key) for every indexed name that contains the query, best tier per key."""
+def _word_range(index: ConceptIndex, prefix: str) -> tuple[int, int]:
+    """The slice of the sorted vocabulary ``index.words`` that starts with ``prefix``."""
+    return (bisect.bisect_left(index.words, prefix),
+            bisect.bisect_left(index.words, prefix + "\U0010ffff"))
+
+
+def _starts_a_word(index: ConceptIndex, prefix: str) -> bool:
+    lo, hi = _word_range(index, prefix)
+    return lo < hi
+
+
+def _keys_with_words(index: ConceptIndex, alternatives: list[tuple[str, ...]]) -> set[str]:
+    """Keys in which, for every query word, one of its alternatives starts a word."""
+    if not alternatives:
+        return set()
+    # The most selective word (fewest postings) picks the candidates; the others filter them.
+    def postings(alts: tuple[str, ...]) -> set[int]:
+        found: set[int] = set()
+        for alt in alts:
+            lo, hi = _word_range(index, alt)
+            for word in index.words[lo:hi]:
+                found.update(index.postings[word])
+        return found
+
+    ordered = sorted(alternatives, key=lambda alts: -max(len(a) for a in alts))
+    candidates = postings(ordered[0])
+    for alts in ordered[1:]:
+        if not candidates:
+            break
+        if len(candidates) < _SCAN_BELOW:
+            candidates = {i for i in candidates
+                          if any(word.startswith(alts) for word in index.keys[i].split(" "))}
+        else:
+            candidates &= postings(alts)
+    return {index.keys[i] for i in candidates}
+
+
+def _strict(index: ConceptIndex, needle: str, words: list[str]) -> dict[str, int]:
+    """key -> best tier (exact 0, prefix 1, word prefix 2) for every name the query matches."""
     found: dict[str, int] = {}
-    if query in index.by_key:
-        found[query] = 0
-    lo, hi = key_range(index.keys, query)
+    for key in index.compact.get(needle.replace(" ", ""), ()):
+        found[key] = 0
+    lo = bisect.bisect_left(index.keys, needle)
+    hi = bisect.bisect_left(index.keys, needle + "\U0010ffff")
     for key in index.keys[lo:hi]:
         found.setdefault(key, 1)
-    words = index.word_keys
-    start = bisect.bisect_left(words, (query,))
-    while start < len(words) and words[start][0].startswith(query):
-        found.setdefault(words[start][1], 2)
-        start += 1
-    position = index.blob.find(query)
-    while position != -1:  # substring matches, scanning the joined keys at C speed
-        i = bisect.bisect_right(index.offsets, position) - 1
-        found.setdefault(index.keys[i], 3)
-        next_key = index.offsets[i + 1] if i + 1 < len(index.offsets) else len(index.blob)
-        position = index.blob.find(query, next_key)
-    return [(tier, key) for key, tier in found.items()]
+    if len(needle) == 1:  # one letter: names that start with it, not every name with a word that does
+        return found
+    for key in _keys_with_words(index, [(w, *LAY_EQUIVALENTS.get(w, ())) for w in words]):
+        found.setdefault(key, 2)
+    return found
+
+
+def _same_start(index: ConceptIndex, key: str) -> list[str]:
+    """The names that start with ``key``'s first letter: the ones a whole-name
+    spelling comparison scans, as a slip in the first letter is the rarest kind (and this keeps the
+    scan to a twentieth of a large vocabulary)."""
+    lo = bisect.bisect_left(index.keys, key[0])
+    hi = bisect.bisect_left(index.keys, key[0] + "\U0010ffff")
+    return index.keys[lo:hi]
+
+
+def corrections(index: ConceptIndex, words: list[str]) -> list[tuple[str, ...]] | None:
+    """For each query word, itself (if it starts a word of the graph) or its nearest words, best
+    first; None when some word has neither. Words of one or two letters are never corrected; the
+    last word, if nothing is near it whole, is compared with the starts of words (autocomplete)."""
+    result: list[tuple[str, ...]] = []
+    for position, word in enumerate(words):
+        if _starts_a_word(index, word) or word in LAY_EQUIVALENTS:
+            result.append((word,))
+            continue
+        if len(word) < 3:
+            return None
+        near = process.extract(word, index.words, scorer=fuzz.ratio, limit=WORD_ALTERNATIVES,
+                               score_cutoff=WORD_CUTOFF)
+        if not near and position == len(words) - 1 and len(word) >= 5:
+            # The last word may be half typed ("osteoperos"): compare it with the starts of words.
+            cut = len(word) + 1
+            near = process.extract(word, index.words, scorer=fuzz.ratio, processor=itemgetter(slice(0, cut)),
+                                   limit=WORD_ALTERNATIVES, score_cutoff=PREFIX_CUTOFF)
+        if not near:
+            return None
+        result.append(tuple(choice for choice, _, _ in near))
+    return result
+
+
+def _rank(index: ConceptIndex, found: dict[str, int], allowed: set[str] | None,
+          scores: dict[str, float], top: int) -> tuple[int, list[tuple[int, Entry]]]:
+    """The number of concepts matched, and (tier, entry) for the best ``top`` of them, best first:
+    tier, then (fuzzy) the nearest spelling, then the best name (label, exact synonym, shorter),
+    then the concept's label. Ranks are single ints (Entry.rank): thousands of matches stay fast."""
+    width = len(index.entries) + 1
+    best: dict[str, int] = {}
+    chosen: dict[str, Entry] = {}
+    for key, tier in found.items():
+        # 0-1000: tenths of a point below a perfect spelling, for fuzzy matches.
+        offset = (tier * 1001 + round((100.0 - scores[key]) * 10) if scores else tier * 1001) * width
+        for entry in index.by_key[key]:
+            if allowed is not None and index.kind_of[entry.iri] not in allowed:
+                continue
+            value = offset + entry.rank
+            seen = best.get(entry.iri)
+            if seen is None or value < seen:
+                best[entry.iri] = value
+                chosen[entry.iri] = entry
+    return len(best), [(value // width // 1001, chosen[iri]) for iri, value in
+                       heapq.nsmallest(top, best.items(), key=itemgetter(1))]
 
 
 def search(index: ConceptIndex, query: str, *, kinds: list[str] | None = None,
            limit: int = 10, offset: int = 0) -> SearchResults:
-    """Concepts whose label or a synonym contains ``query``, best first."""
+    """Concepts whose label or a synonym matches ``query``, best first (see the module docstring).
+
+    Raises InvalidQuery for a query over MAX_QUERY characters, without letters or digits, or with
+    an unknown kind.
+    """
     if len(query) > MAX_QUERY:
         raise InvalidQuery(f"the query is {len(query)} characters long; at most {MAX_QUERY} are allowed")
     needle = search_key(query)
     if not needle:
         raise InvalidQuery("the query has no letters or digits to search for")
     allowed = kind_filter(index, kinds)
-    best: dict[str, tuple[int, Entry]] = {}
-    for tier, key in _matching_keys(index, needle):
-        for entry in index.by_key[key]:
-            if allowed is not None and index.kind_of[entry.iri] not in allowed:
-                continue
-            found = best.get(entry.iri)
-            if found is None or (tier, entry.order) < (found[0], found[1].order):
-                best[entry.iri] = (tier, entry)
-    # Best tier, then best name (label, exact synonym, shorter), then the concept's label.
-    ordered = sorted(best.values(), key=lambda item: (item[0], item[1].order, index.sort_label[item[1].iri]))
+    words = needle.split(" ")
+    total, ordered = _rank(index, _strict(index, needle, words), allowed, {}, offset + limit)
+    did_you_mean = None
+    if not total:
+        alternatives = corrections(index, words)
+        if alternatives is not None and any(len(a) > 1 or a[0] != w for a, w in zip(alternatives, words)):
+            keys = _keys_with_words(index, [(*alts, *_lay(alts)) for alts in alternatives])
+            guess = " ".join(alts[0] for alts in alternatives)
+            scores = {key: fuzz.ratio(guess, key) for key in keys}
+            total, ordered = _rank(index, dict.fromkeys(keys, FUZZY), allowed, scores, offset + limit)
+            if ordered:
+                did_you_mean = ordered[0][1].text
+    if not total and allowed is None:  # nothing matches well: the nearest whole name, as a hint
+        nearest = process.extractOne(needle, _same_start(index, needle), scorer=fuzz.ratio, score_cutoff=NAME_CUTOFF)
+        if nearest is not None:
+            did_you_mean = index.by_key[nearest[0]][0].text
     hits = [
         SearchHit(concept=index.concepts[entry.iri], matched_text=entry.text, matched_scope=entry.scope,
                   synonym_type=index.curie(entry.synonym_type) if entry.synonym_type else None,
                   lay=entry.lay, abbreviation=entry.abbreviation, match_type=_TIERS[tier])  # type: ignore[arg-type]
         for tier, entry in ordered[offset:offset + limit]
     ]
-    return SearchResults(query=query, total=len(ordered), limit=limit, offset=offset, hits=hits)
+    return SearchResults(query=query, total=total, limit=limit, offset=offset, hits=hits,
+                         did_you_mean=did_you_mean)
+
+
+def _lay(words: Iterable[str]) -> tuple[str, ...]:
+    return tuple(alt for word in words for alt in LAY_EQUIVALENTS.get(word, ()))
+
+
+def near(index: ConceptIndex, text: str, limit: int = 5, cutoff: float = 60.0) -> list[ConceptRef]:
+    """Concepts whose names are spelled most like ``text`` as a whole (for a 404's suggestions),
+    nearest first; none below ``cutoff`` (rapidfuzz ratio, 0-100)."""
+    key = search_key(text)
+    found: dict[str, ConceptRef] = {}
+    if not key:
+        return []
+    names = process.extract(key, _same_start(index, key), scorer=fuzz.ratio, limit=limit, score_cutoff=cutoff)
+    for name, _, _ in names:
+        for entry in index.by_key[name]:
+            found.setdefault(entry.iri, index.concepts[entry.iri])
+            if len(found) == limit:
+                return list(found.values())
+    return list(found.values())

@@ -7,7 +7,6 @@ snapshot of in-memory indexes built from SPARQL, and caches concept records per 
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -142,14 +141,10 @@ class ConceptService:
         if not words:
             return []
         index = self.index
-        hits = _search.search(index, words, limit=limit).hits
-        found = [hit.concept for hit in hits]
-        if len(found) < limit:
-            for key in difflib.get_close_matches(words, index.keys, n=limit, cutoff=0.6):
-                for entry in index.by_key[key]:
-                    ref = index.concepts[entry.iri]
-                    if ref not in found:
-                        found.append(ref)
+        found = [hit.concept for hit in _search.search(index, words, limit=limit).hits]
+        for ref in _search.near(index, words, limit=limit):
+            if ref not in found:
+                found.append(ref)
         return found[:limit]
 
     # --- Operations -----------------------------------------------------------------------------
@@ -185,7 +180,7 @@ class ConceptService:
 
     def search(self, query: str, *, kinds: list[str] | None = None, limit: int = 10,
                offset: int = 0) -> SearchResults:
-        """Concepts by label, synonym or lay term: exact > prefix > word prefix > substring."""
+        """Concepts by label, synonym or lay term: exact > prefix > word prefix > fuzzy (``search.search``)."""
         check_page(limit, offset)
         return _search.search(self.index, query, kinds=kinds, limit=limit, offset=offset)
 

@@ -15,6 +15,14 @@ from functools import lru_cache
 # Combining marks are kept inside a token, so text in decomposed form (NFD) tokenises the same.
 TOKEN = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+", re.UNICODE)
 
+# Everyday words that also match their clinical word in search (keys as ``search_key`` makes them).
+# Kept tiny and sure: the graph itself gives "broken bone" as the lay synonym of fracture.
+LAY_EQUIVALENTS: dict[str, tuple[str, ...]] = {
+    "broken": ("fracture",),
+    "break": ("fracture",),
+    "fractured": ("fracture",),
+}
+
 
 def unaccent(text: str) -> str:
     """A string in NFKD form without combining marks (accents), case kept."""

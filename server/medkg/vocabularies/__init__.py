@@ -12,7 +12,7 @@ Public entry points:
 Output: ``<cache>/vocabularies/NAME-FINGERPRINT.nq``, sorted N-Quads in the graph BASE graph/NAME,
 written with the default base (the loaders move IRIs under another base as for any input).
 
-Imports: only the graph-level modules (medkg.namespaces, medkg.loading, medkg.resources) and
+May import: only the graph-level modules (medkg.graph.namespaces, medkg.graph.loading, medkg.graph.resources) and
 medkg.validation for the shapes; never the web layer, the CLI or the app.
 """
 

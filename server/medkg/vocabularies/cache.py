@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from medkg.namespaces import DEFAULT_BASE
+from medkg.graph.namespaces import DEFAULT_BASE
 from medkg.vocabularies import hpo, hpoa, icd10cm, metadata
 from medkg.vocabularies import model as m
 from medkg.vocabularies.nquads import iri, quad

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pyoxigraph as ox
 
-from medkg import resources
+from medkg.graph import resources
 from medkg.validation import load_shapes, validate_store
 
 SHAPES_FILES = ("prefixes.ttl", "vocabularies.ttl")

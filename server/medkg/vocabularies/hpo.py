@@ -22,7 +22,7 @@ from pathlib import Path
 
 import fastobo
 
-from medkg.namespaces import DEFAULT_BASE
+from medkg.graph.namespaces import DEFAULT_BASE
 from medkg.vocabularies import model as m
 from medkg.vocabularies.nquads import BadTerm, blank, boolean, iri, literal
 

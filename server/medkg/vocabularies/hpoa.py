@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from medkg.namespaces import DEFAULT_BASE
+from medkg.graph.namespaces import DEFAULT_BASE
 from medkg.vocabularies import model as m
 from medkg.vocabularies.hpo import term_iri
 from medkg.vocabularies.nquads import blank, iri, literal

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from medkg.namespaces import DEFAULT_BASE
+from medkg.graph.namespaces import DEFAULT_BASE
 from medkg.vocabularies import model as m
 from medkg.vocabularies.nquads import boolean, iri, literal
 

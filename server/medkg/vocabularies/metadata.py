@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from medkg.namespaces import DEFAULT_BASE
+from medkg.graph.namespaces import DEFAULT_BASE
 from medkg.vocabularies import hpo, hpoa, icd10cm
 from medkg.vocabularies import model as m
 from medkg.vocabularies.nquads import integer, iri, literal

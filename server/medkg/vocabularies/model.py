@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from medkg.namespaces import DEFAULT_BASE, GRAPH, ONTOLOGY, SOURCE
+from medkg.graph.namespaces import DEFAULT_BASE, GRAPH, ONTOLOGY, SOURCE
 from medkg.vocabularies.nquads import RDF_TYPE, iri
 
 # The vocabularies, in build order (hpo-annotations refers to HPO terms).

@@ -280,10 +280,13 @@ def build_router(service: ConceptService) -> APIRouter:
 
     @router.get("/search", response_model=SearchResults, summary="Search concepts by label, synonym or lay term",
                 responses=examples.doc(SearchResults, lambda: service.search("tailbone", limit=3), 422))
-    async def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=500, description="Text to look for: a word, a prefix (autocomplete) or any part of a name")],
+    async def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=500, description="Text to look for: a name, the start of one (autocomplete), or words that start words of a name, in any order; typos are forgiven")],
                      kind: Kinds = None, limit: Limit = 10, offset: Offset = 0) -> Response:
-        """Case-, accent- and plural-insensitive. Ranked exact > prefix > word prefix > substring;
-        each concept once, with the name that matched and its type (label, exact / related / broad /
+        """Case-, accent- and plural-insensitive; words match at word starts ("CT" is not inside
+        "fracture"), in any order. Ranked exact > prefix > word prefix > fuzzy: when nothing matches
+        as typed, mistyped words are corrected by edit distance (rapidfuzz), the hits are `fuzzy` and
+        `did_you_mean` gives the name they were found by; with no hits at all it may still offer the
+        nearest name. Each concept once, with the name that matched and its type (label, exact / related / broad /
         narrow synonym, lay term, abbreviation). `total` counts all matches; page with limit/offset."""
         return await _call(request, lambda: service.search(q, kinds=kind, limit=limit, offset=offset), inline=True)
 

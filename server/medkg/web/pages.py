@@ -15,11 +15,25 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from medkg.concepts import ConceptService, InvalidQuery
-from medkg.graph.namespaces import CONCEPT, GRAPH, ONTOLOGY, SOURCE, converter
-from medkg.sparql.client import is_iri
+from medkg.concepts.models import Concept, ConceptRef
+from medkg.graph.namespaces import (
+    CONCEPT,
+    DEFAULT_BASE,
+    GRAPH,
+    ONTOLOGY,
+    SOURCE,
+    converter,
+    prefixes,
+)
+from medkg.graph.resources import queries_dir
+from medkg.sparql.client import is_iri, prologue, select
 from medkg.sparql.formats import parse_accept
+from medkg.web import pictures, wording
+from medkg.web.pictures import Edge, KindLink
+from medkg.web.tree import hierarchy_tree
 
 DISCLAIMER = ("This graph informs; it is not medical advice. It does not replace the advice of a "
               "physician, and nothing in it is a recommendation for a specific treatment.")
@@ -31,15 +45,19 @@ OFFERS: tuple[tuple[str, str, ox.RdfFormat | None], ...] = (
     ("ntriples", "application/n-triples", ox.RdfFormat.N_TRIPLES),
     ("rdfxml", "application/rdf+xml", ox.RdfFormat.RDF_XML),
 )
-EXAMPLE_QUERY = """# Symptoms of a sacral fracture, with the sentence each is taken from
-SELECT ?symptom ?label ?sentence WHERE {
-  medkg:sacral-fracture mkg:hasSymptom ?symptom .
-  ?symptom skos:prefLabel ?label .
-  OPTIONAL {
-    ?axiom owl:annotatedSource medkg:sacral-fracture ; owl:annotatedProperty mkg:hasSymptom ;
-           owl:annotatedTarget ?symptom ; prov:wasDerivedFrom/prov:value ?sentence .
-  }
-}"""
+YASGUI = "yasgui/4.6.2"  # the vendored query editor, static/yasgui/<version>/ (README there)
+
+
+def competency_examples(base: str) -> list[dict[str, str]]:
+    """The competency questions (queries/competency/*.rq) as the query page's ready examples, in
+    file order: {"title": the file's first comment line, "text": the query, its IRIs under ``base``}."""
+    examples = []
+    for path in sorted((queries_dir() / "competency").glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        first = text.split("\n", 1)[0]
+        title = first.lstrip("# ").strip() if first.startswith("#") else path.stem
+        examples.append({"title": title, "text": text.replace(DEFAULT_BASE, base)})
+    return examples
 
 
 def choose(accept: str | None, forced: str | None = None) -> tuple[str, str, ox.RdfFormat | None] | None:
@@ -70,11 +88,15 @@ class Pages:
         self.env = Environment(loader=PackageLoader("medkg.web", "templates"),
                                autoescape=select_autoescape(["html"], default=True),
                                trim_blocks=True, lstrip_blocks=True)
+        self.env.filters.update(match_words=wording.match_words, justification_words=wording.justification_words,
+                                synonym_type_words=wording.synonym_type_words)
+        self.env.globals["relation_words"] = wording.relation_words
         dataset = service.describe(service.base)
         values = {p.value.rsplit("/", 1)[-1]: o.value for p, o in (dataset.statements if dataset else [])}
         self.title = values.get("title", "medkg: a medical knowledge graph")
         self.description = values.get("description", "")
         self.disclaimer = values.get("rights", DISCLAIMER)
+        self._kinds_picture: tuple[Any, list[tuple[str, str, int]], list[KindLink]] = (None, [], [])
 
     def href(self, request: Request, iri: str) -> str | None:
         """A link for an IRI: a local path for what we mint, the IRI itself for other web IRIs.
@@ -90,7 +112,7 @@ class Pages:
     def render(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         root = request.scope.get("root_path", "")
         html = self.env.get_template(template).render(
-            root=root, href=lambda iri: self.href(request, iri), disclaimer=self.disclaimer,
+            root=root, base=self.service.base, href=lambda iri: self.href(request, iri), disclaimer=self.disclaimer,
             expand=lambda curie: converter(self.service.base).expand(curie) or curie, **context)
         return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
 
@@ -115,12 +137,50 @@ class Pages:
                             headers={"Vary": "Accept"})
         if target in service.index.concepts:
             concept = service.lookup(target)
-            return self.render(request, "concept.html", c=concept,
-                               kind_iri=service.index.kind_of[target])
+            return self.render(request, "concept.html", c=concept, kind_iri=service.index.kind_of[target],
+                               picture=self._neighbourhood(request, concept),
+                               tree=hierarchy_tree(service.index, target))
         described = service.describe(target)
         if described is None:
             return self._missing(request, offer, target, local)
         return self.render(request, "resource.html", r=described)
+
+    def kinds_picture(self, request: Request) -> Markup:
+        """The home page's map of the kinds of concept and the relations between them (cached per
+        index snapshot: the counts change only with the graph)."""
+        index = self.service.index
+        if self._kinds_picture[0] is not index:
+            kinds = self.service.kind_counts()
+            iris = {self.service.index.curie(k) or k: k for k in index.kind_of.values()}
+            ns = self.service.base + ONTOLOGY
+            rows = select(self.service.run, prologue(self.service.base) + f"""
+                SELECT ?k1 ?p ?k2 (COUNT(*) AS ?n) WHERE {{
+                  ?s ?p ?o . FILTER(STRSTARTS(STR(?p), "{ns}")) ?s a ?k1 . ?o a ?k2 .
+                  FILTER(STRSTARTS(STR(?k1), "{ns}") && STRSTARTS(STR(?k2), "{ns}")) }} GROUP BY ?k1 ?p ?k2""")
+            links = [KindLink(row["k1"].value, row["k2"].value,
+                              wording.relation_words(index.curie(row["p"].value) or row["p"].value,
+                                                     index.labels.get(row["p"].value), "outgoing"),
+                              int(row["n"].value)) for row in rows]
+            spots = [(iris.get(curie, curie), label, count) for curie, label, count in kinds]
+            self._kinds_picture = (index, spots, links)
+        _, spots, links = self._kinds_picture
+        return pictures.kinds_map(spots, links, lambda kind: self.href(request, kind) or "#")
+
+    def _neighbourhood(self, request: Request, concept: Concept) -> Markup:
+        """The concept's picture: its relations and its broader and narrower concepts, one node
+        per neighbour and direction, its phrases joined."""
+        grouped: dict[tuple[str, str], tuple[ConceptRef, list[str]]] = {}
+        facts = [(r.direction, r.property, r.property_label, r.concept) for r in concept.relations]
+        facts += [("outgoing", "skos:broader", None, b) for b in concept.broader]
+        facts += [("incoming", "skos:broader", None, n) for n in concept.narrower]
+        for direction, prop, label, other in facts:
+            phrase = wording.relation_words(prop, label, direction)
+            phrases = grouped.setdefault((direction, other.iri), (other, []))[1]
+            if phrase not in phrases:
+                phrases.append(phrase)
+        edges = [Edge(direction, tuple(phrases), other.label, other.kind_label or other.kind, self.href(request, other.iri))
+                 for (direction, _), (other, phrases) in grouped.items()]
+        return pictures.neighbourhood(concept.label, concept.kind_label or concept.kind, edges)
 
     def _missing(self, request: Request, offer: tuple[str, str, Any], target: str, local: str) -> Response:
         if offer[0] != "html":
@@ -143,7 +203,7 @@ def build_router(service: ConceptService) -> APIRouter:
         examples = [refs[i] for i in (service.base + CONCEPT + n for n in ("sacral-fracture", "sacrum", "sacroplasty"))
                     if i in refs] or list(refs.values())[:3]
         return pages.render(request, "home.html", title=pages.title, description=pages.description,
-                            kinds=service.kind_counts(), examples=examples)
+                            kinds=service.kind_counts(), examples=examples, picture=pages.kinds_picture(request))
 
     @router.get("/search")
     def search(request: Request, q: str = "", kind: str = "", offset: int = 0) -> Response:
@@ -156,9 +216,14 @@ def build_router(service: ConceptService) -> APIRouter:
         return pages.render(request, "search.html", status=422 if error else 200, q=q, kind=kind,
                             kinds=service.kind_counts(), results=results, error=error)
 
+    examples = competency_examples(service.base)
+
     @router.get("/query")
     def query(request: Request) -> Response:
-        return pages.render(request, "query.html", example=EXAMPLE_QUERY)
+        root = str(request.scope.get("root_path", ""))
+        config = {"endpoint": root + "/sparql", "root": root, "base": service.base,
+                  "prefixes": prefixes(service.base), "examples": examples}
+        return pages.render(request, "query.html", examples=examples, config=config, yasgui=YASGUI)
 
     for part in (CONCEPT, ONTOLOGY, SOURCE, GRAPH):
         router.add_api_route(f"/{part}{{name}}", _resource_route(pages, part), methods=["GET"])
