@@ -21,7 +21,8 @@ def service(packaged_store: object) -> ConceptService:
     ("osteoperosis", "Osteoporosis", "fuzzy"),           # a vowel slip
     ("osteoporsis", "Osteoporosis", "fuzzy"),            # a letter left out
     ("tail bone", "Coccyx", "exact"),                    # a word split in two
-    ("broken tailbone", "Sacral fracture", "word_prefix"),  # "broken" = fracture, as in "broken bone"
+    ("broken tailbone", "Coccyx fracture", "exact"),      # the lay name of the coccyx (issue 13), not the sacrum
+    ("broken coccyx", "Coccyx fracture", "word_prefix"),  # "broken" = fracture, as in "broken bone"
     ("pelvc pain", "Pelvic pain", "fuzzy"),
     ("pain pelvic", "Pelvic pain", "word_prefix"),       # words in any order
     ("osteoperos", "Osteoporosis", "fuzzy"),             # half typed, with a slip (autocomplete)
