@@ -23,6 +23,7 @@ from medkg.store.disk import OnDiskBackend
 from medkg.store.remote import RemoteError
 from medkg.web import concepts, graph_store, health, pages, sparql
 from medkg.web.asgi import Receive, Scope, Send
+from medkg.web.head import head_as_get
 from medkg.web.sparql_openapi import (
     SPARQL_ERROR_SCHEMA,
     SPARQL_PATH,
@@ -48,6 +49,9 @@ class MedkgApp(FastAPI):
             route = self.lean_routes.get(scope["path"])
             if route is not None:
                 await route(scope, receive, send)
+                return
+            if scope["method"] == "HEAD":  # every GET route answers HEAD (medkg.web.head)
+                await head_as_get(super().__call__, scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
 
