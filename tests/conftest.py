@@ -62,9 +62,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def start_server(*args: str, ready_timeout: float = 120) -> Iterator[LiveServer]:
-    """Runs `medkg serve ARGS --port FREE`, waits for /health, yields it, then stops it."""
-    port = free_port()
+def start_server(*args: str, ready_timeout: float = 120, port: int | None = None) -> Iterator[LiveServer]:
+    """Runs `medkg serve ARGS --port PORT` (a free one by default), waits for /health, yields it, then stops it."""
+    port = port or free_port()
     command = [sys.executable, "-m", "medkg.cli", "serve", *args, "--host", "127.0.0.1", "--port", str(port)]
     with tempfile.TemporaryFile() as log:  # not a pipe: a chatty server must never block on it
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)

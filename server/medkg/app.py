@@ -24,6 +24,7 @@ from medkg.store.remote import RemoteError
 from medkg.web import concepts, graph_store, health, pages, sparql
 from medkg.web.asgi import Receive, Scope, Send
 from medkg.web.head import head_as_get
+from medkg.web.mount import base_prefix, route_path, under_base
 from medkg.web.sparql_openapi import (
     SPARQL_ERROR_SCHEMA,
     SPARQL_PATH,
@@ -43,10 +44,12 @@ class MedkgApp(FastAPI):
     """
 
     lean_routes: dict[str, Any]
+    base_prefix: str = ""  # the path of the base's IRIs (medkg.web.mount)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            route = self.lean_routes.get(scope["path"])
+            scope = under_base(scope, self.base_prefix)
+            route = self.lean_routes.get(route_path(scope))
             if route is not None:
                 await route(scope, receive, send)
                 return
@@ -114,6 +117,7 @@ def create_app(settings: Settings | None = None, engine: QueryEngine | None = No
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.base_prefix = base_prefix(settings.base)  # every minted IRI answers at its own path
     app.state.engine = engine
     app.state.dataset_statistics = dataset_stats
     app.add_middleware(

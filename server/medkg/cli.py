@@ -35,6 +35,12 @@ def _base_iri(value: str) -> str:
         raise typer.BadParameter(str(error)) from None
 
 
+def _root_path(value: str) -> str:
+    if value and (not value.startswith("/") or value.endswith("/") or any(c in value for c in "?#% ")):
+        raise typer.BadParameter(f"{value!r} is not a path prefix: give one like /medkg (a leading /, no final /)")
+    return value
+
+
 BaseOption = Annotated[
     str, typer.Option("--base", help="Base IRI of every IRI the project mints.", envvar="MEDKG_BASE",
                       callback=_base_iri)
@@ -228,6 +234,11 @@ def serve(
     force_reload: Annotated[
         bool, typer.Option("--force-reload", help="With --store DIR: reload changed inputs even though the store holds curated writes, dropping them (export them first with `medkg export --store DIR`).")
     ] = False,
+    root_path: Annotated[
+        str, typer.Option("--root-path", help="Behind a reverse proxy that strips a path prefix before passing requests on: "
+                          "that prefix (e.g. /medkg), so links and the endpoint's URL are written as clients see them. "
+                          "Requests under the path of --base are served there without it.", callback=_root_path)
+    ] = "",
     base: BaseOption = DEFAULT_BASE,
 ) -> None:
     """Serve the graph: SPARQL 1.1 endpoint at /sparql, health at /health, API docs at /docs.
@@ -264,6 +275,7 @@ def serve(
         query_memory_bytes=query_memory_bytes,
         allow_service=allow_service,
         cors_origins=tuple(cors_origin or ("*",)),
+        root_path=root_path,
     )
     try:
         run_server(settings, validate=not no_validate, access_log=access_log)

@@ -67,6 +67,7 @@ def uvicorn_options(settings: Settings, *, access_log: bool = False) -> dict[str
     return {
         "host": settings.host,
         "port": settings.port,
+        "root_path": settings.root_path,
         "loop": "auto",  # uvloop when installed (a dependency on Linux and macOS)
         "http": limited_protocol(settings.max_request_bytes + 8192, settings.max_header_bytes),
         "limit_concurrency": settings.max_connections,

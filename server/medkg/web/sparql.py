@@ -425,4 +425,6 @@ def _endpoint_url(scope: Scope, headers: dict[bytes, bytes]) -> str:
     if not host or any(c in host for c in ' <>"{}|\\^`'):
         server = scope.get("server") or ("localhost", None)
         host = f"{server[0]}:{server[1]}" if server[1] else str(server[0])
-    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope['path']}"
+    # ASGI: the path holds the root_path already (uvicorn --root-path puts it there)
+    path = scope["path"] if scope["path"].startswith(scope.get("root_path", "")) else scope.get("root_path", "") + scope["path"]
+    return f"{scope.get('scheme', 'http')}://{host}{path}"
