@@ -18,6 +18,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
+from medkg.graph.namespaces import DATA_GRAPH
 from medkg.settings import Settings
 from medkg.sparql import description, formats, wire
 from medkg.sparql.cache import ResponseCache
@@ -406,7 +407,8 @@ class SparqlEndpoint:
         key = (endpoint, fmt.name)
         body = self._descriptions.get(key)
         if body is None:
-            triples = description.service_description(endpoint, self._statistics(), read_only=self.settings.read_only)
+            triples = description.service_description(endpoint, self._statistics(), read_only=self.settings.read_only,
+                                                      data_graph=self.settings.base + DATA_GRAPH)
             body = description.serialize_description(triples, fmt)
             if len(self._descriptions) < 64:  # hosts are client-chosen: bound the cache
                 self._descriptions[key] = body
