@@ -84,10 +84,12 @@ def _read_query(query: str) -> str:
 
 @app.command()
 def query(
+    ctx: typer.Context,
     query: Annotated[
-        str,
-        typer.Argument(help="The SPARQL query: its text, a .rq/.sparql file, or - to read standard input."),
-    ],
+        Optional[str],
+        typer.Argument(help="The SPARQL query: its text, a .rq/.sparql file, or - to read standard input.",
+                       show_default=False),
+    ] = None,
     fmt: Annotated[
         str,
         typer.Option(
@@ -103,6 +105,14 @@ def query(
         Optional[list[Path]],
         typer.Option("--data", help="Query these RDF files or folders instead of the packaged graph."),
     ] = None,
+    competency: Annotated[
+        Optional[str],
+        typer.Option("--competency", "-c", help="Run a packaged competency question instead of QUERY: its number "
+                     "(01) or file name (01-symptoms-of-sacral-fracture). Works from any directory.", show_default=False),
+    ] = None,
+    list_competency: Annotated[
+        bool, typer.Option("--list-competency", help="List the packaged competency questions (number, name, question) and exit.")
+    ] = False,
     base: BaseOption = DEFAULT_BASE,
 ) -> None:
     """Run a SPARQL query on the packaged graph, no server needed.
@@ -112,9 +122,24 @@ def query(
 
     Exit 0 on success, 1 when the query is invalid, 2 when an input cannot be read.
     """
+    from medkg.graph import resources
     from medkg.graph.loading import new_store
     from medkg.sparql.query import as_table, render_table, run_query, serialize
 
+    if list_competency:
+        for number, path in resources.competency_queries().items():
+            sys.stdout.write(f"{number}  {path.stem}\n    {resources.competency_title(path)}\n")
+        return
+    if query is None and competency is None:
+        ctx.fail("Missing argument 'QUERY': give a query, or --competency NAME (medkg query --list-competency lists them)")
+    if query is not None and competency is not None:
+        ctx.fail("give either a QUERY or --competency NAME, not both")
+    if competency is not None:
+        try:
+            query = str(resources.competency_query(competency))
+        except KeyError as error:
+            raise CliError(str(error.args[0]), 2) from None
+    assert query is not None
     text = _read_query(query)
     store = new_store(paths, base)
     result = run_query(store, text, base=base)
