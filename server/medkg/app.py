@@ -21,7 +21,7 @@ from medkg.sparql.worker import GZIP_LEVEL, GZIP_MIN, WorkerConfig
 from medkg.store.backends import MemoryBackend, StoreOptionError, backend_for, store_folder
 from medkg.store.disk import OnDiskBackend
 from medkg.store.remote import RemoteError
-from medkg.web import concepts, graph_store, health, pages, sparql
+from medkg.web import concepts, docs, graph_store, health, pages, sparql
 from medkg.web.asgi import Receive, Scope, Send
 from medkg.web.head import head_as_get
 from medkg.web.mount import base_prefix, route_path, under_base
@@ -115,6 +115,7 @@ def create_app(settings: Settings | None = None, engine: QueryEngine | None = No
         summary="A medical knowledge graph: SPARQL 1.1 endpoint and concept API. "
                 "Information, not medical advice.",
         lifespan=lifespan,
+        docs_url=None, redoc_url=None,  # medkg.web.docs serves them, with their scripts (offline)
     )
     app.state.settings = settings
     app.base_prefix = base_prefix(settings.base)  # every minted IRI answers at its own path
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None, engine: QueryEngine | None = No
     store_endpoint = graph_store.GraphStoreEndpoint(sparql_endpoint, writes, engine.backend.load)
     app.lean_routes.update({path: store_endpoint for path in graph_store.PATHS})  # /store (Graph Store Protocol)
     app.include_router(health.router)  # /health
+    docs.install(app)  # /docs, /redoc and their assets under /docs-assets
     app.state.concepts = ConceptService.from_store(  # on disk: indexes saved beside the store for restarts
         live or engine.backend.load(), settings.base, saved_beside=store_folder(engine.backend))  # type: ignore[arg-type]
     app.include_router(concepts.build_router(app.state.concepts))  # /api/... (concept API)
