@@ -386,6 +386,8 @@ class SparqlEndpoint:
                 raise StreamAborted(str(error)) from None
             cap = self.settings.query_memory_bytes
             limit = f" ({cap // 2**20} MiB, medkg serve --query-memory-bytes)" if cap else ""
+            log.warning("a query worker stopped mid-query, most likely past the memory a query may take%s; "
+                        "the client got a 500 and the worker is replaced", limit or " (no cap is set)")
             await respond(send, 500, error_body(500, "worker_failed", f"{error}; it may have needed more memory than "
                           f"a query may take here{limit}: make it more selective or add a LIMIT"), JSON_TYPE, cors, head_only)
         return None
