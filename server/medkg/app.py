@@ -157,7 +157,9 @@ def create_app(settings: Settings | None = None, engine: QueryEngine | None = No
     app.state.concepts = ConceptService.from_store(  # on disk: indexes saved beside the store for restarts
         live or engine.backend.load(), settings.base, saved_beside=store_folder(engine.backend))  # type: ignore[arg-type]
     app.include_router(concepts.build_router(app.state.concepts))  # /api/... (concept API)
-    app.include_router(pages.build_router(app.state.concepts))  # /, /search, /query, /concept/..., /ontology/..., /source/...
+    renderer = pages.Pages(app.state.concepts)
+    sparql_endpoint.html_page = renderer.query_page  # a browser opening /sparql gets the query page
+    app.include_router(pages.build_router(app.state.concepts, renderer))  # /, /search, /query, /concept/..., /ontology/..., /source/...
 
     app.add_exception_handler(RemoteError, _remote_store_error)  # --store URL: the server failed us
     concepts.install(app)  # /api errors (FastAPI's 422s, routing 404/405s) as ApiError; lazy OpenAPI examples

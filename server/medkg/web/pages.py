@@ -94,6 +94,10 @@ class Pages:
             expand=lambda curie: converter(self.service.base).expand(curie) or curie, **context)
         return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
 
+    def query_page(self, scope: Any) -> bytes:
+        """The query page's HTML for an ASGI request scope (what a browser gets on GET /sparql)."""
+        return bytes(self.render(Request(scope), "query.html", example=EXAMPLE_QUERY).body)
+
     def resource(self, request: Request, local: str) -> Response:
         """The page or the RDF of the resource at base + ``local``."""
         service = self.service
@@ -129,9 +133,9 @@ class Pages:
         return self.render(request, "not_found.html", status=404, iri=target, suggestions=suggestions)
 
 
-def build_router(service: ConceptService) -> APIRouter:
-    """The pages over ``service``: /, /search, /query and the path of every minted IRI."""
-    pages = Pages(service)
+def build_router(service: ConceptService, pages: Pages | None = None) -> APIRouter:
+    """The pages over ``service`` (rendered by ``pages``): /, /search, /query and the path of every minted IRI."""
+    pages = pages or Pages(service)
     router = APIRouter(include_in_schema=False)
 
     @router.get("/")
@@ -158,7 +162,7 @@ def build_router(service: ConceptService) -> APIRouter:
 
     @router.get("/query")
     def query(request: Request) -> Response:
-        return pages.render(request, "query.html", example=EXAMPLE_QUERY)
+        return pages.render(request, "query.html", example=EXAMPLE_QUERY)  # also on GET /sparql from a browser
 
     for part in (CONCEPT, ONTOLOGY, SOURCE, GRAPH):
         router.add_api_route(f"/{part}{{name}}", _resource_route(pages, part), methods=["GET"])

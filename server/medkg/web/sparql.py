@@ -146,6 +146,8 @@ class SparqlEndpoint:
         self.cache = ResponseCache(settings.cache_bytes) if settings.cache_bytes > 0 else None
         self._statistics = statistics
         self._descriptions: dict[tuple[str, str], bytes] = {}
+        # The page a browser gets on GET /sparql (scope -> HTML); set by the app (medkg.web.pages).
+        self.html_page: Callable[[Scope], bytes] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope["headers"])  # names are lower-case in ASGI; a repeated header keeps its last value
@@ -401,6 +403,10 @@ class SparqlEndpoint:
 
     async def _service_description(self, scope: Scope, send: Send, headers: dict[bytes, bytes], cors: Headers) -> None:
         accept = headers.get(b"accept")
+        if self.html_page is not None and prefers_html(accept):  # a browser: the query page, not Turtle
+            await respond(send, 200, self.html_page(scope), b"text/html; charset=utf-8", [(b"vary", b"Accept"), *cors],
+                          scope["method"] == "HEAD")
+            return
         fmt = formats.negotiate(accept.decode("latin-1") if accept else None, formats.GRAPH_FORMATS)
         if fmt is None:
             raise ProtocolError(406, "not_acceptable", "the service description is RDF; ask for one of: "
@@ -416,6 +422,26 @@ class SparqlEndpoint:
                 self._descriptions[key] = body
         await respond(send, 200, body, fmt.content_type.encode(), [(b"vary", b"Accept"), *cors],
                       scope["method"] == "HEAD")
+
+
+_HTML = ("text/html", "application/xhtml+xml")
+
+
+def prefers_html(accept: bytes | None) -> bool:
+    """Whether an Accept header ranks HTML above every RDF format the service description comes in
+    (RFC 9110, 12.5.1): a browser's does (text/html first, */* lower); curl's */* and a client
+    naming an RDF type do not. At equal q, the range listed first wins."""
+    if not accept:
+        return False
+    rdf = {media for fmt in formats.GRAPH_FORMATS for media in (fmt.media_type, *fmt.aliases)}
+    best_html = best_rdf = (0.0, 0)
+    for media, q, position in formats.parse_accept(accept.decode("latin-1")):
+        key = (q, -position)
+        if media in _HTML:
+            best_html = max(best_html, key)
+        elif media in rdf:
+            best_rdf = max(best_rdf, key)
+    return best_html[0] > 0 and best_html > best_rdf
 
 
 async def _stop_on_disconnect(run: Run, receive: Receive) -> None:
