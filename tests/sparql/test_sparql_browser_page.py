@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import AsgiClient
 
-from medkg.web.sparql import prefers_html
+from medkg.web.accept import prefers_html
 
 CHROME = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
