@@ -95,3 +95,15 @@ def test_graph_management_of_default_is_refused_with_advice(core: WriteCore, upd
 def test_default_in_a_string_or_iri_is_not_an_operation() -> None:
     assert default_graph_operation('INSERT DATA { <http://x/CLEAR> <http://x/p> "DROP DEFAULT" }') is None
     assert default_graph_operation("CLEAR GRAPH <http://x/g>") is None
+
+
+def test_an_insert_into_a_named_graph_is_kept_by_the_fold(core: WriteCore) -> None:
+    # The fold must not read a triple new in a named graph (and absent from the default copy) as deleted.
+    result = core.update(PREFIXES + f"INSERT {{ GRAPH <{DATA.value}> {{ {NEW} }} }} WHERE {{ {SYNONYM} }}", token_name="a")
+    assert (result.added, result.removed) == (1, 0)
+    assert [q.graph_name for q in _synonym(core.store, "broken bone", "hasRelatedSynonym")] == [DATA]
+
+
+def test_a_delete_from_a_named_graph_is_not_undone_by_the_default_copy(core: WriteCore) -> None:
+    result = core.update(PREFIXES + f"DELETE {{ GRAPH <{DATA.value}> {{ {SYNONYM} }} }} WHERE {{ {SYNONYM} }}", token_name="a")
+    assert (result.added, result.removed) == (0, 1) and _synonym(core.store, "bone fracture") == []

@@ -44,33 +44,42 @@ def _triple(q: ox.Quad) -> ox.Triple:
     return ox.Triple(q.subject, q.predicate, q.object)
 
 
-def union_as_default(store: ox.Store) -> tuple[set[ox.Triple], set[ox.Triple]]:
-    """Puts every triple of the named graphs into ``store``'s default graph too, as queries see it.
-
-    Returns (the default graph's own triples, the default graph as the update will see it), for
-    ``fold_default`` once the update ran."""
+def union_as_default(store: ox.Store) -> set[ox.Triple]:
+    """Puts every triple of the named graphs into ``store``'s default graph too, as queries see it
+    (one SPARQL update, run by the engine). Returns the default graph's own triples before."""
     own = {_triple(q) for q in store.quads_for_pattern(None, None, None, DEFAULT)}
-    named = {_triple(q) for q in store.quads_for_pattern(None, None, None, None) if q.graph_name != DEFAULT}
-    store.extend([ox.Quad(t.subject, t.predicate, t.object, DEFAULT) for t in named - own])
-    return own, own | named
+    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return own
 
 
-def fold_default(store: ox.Store, own: set[ox.Triple], seen: set[ox.Triple], base: str) -> None:
-    """After an update on a store prepared by ``union_as_default``: a triple the update deleted
-    from the default graph is deleted from every graph holding it; one it inserted goes to the data
-    graph (unless a named graph holds it now); the default graph keeps its own triples, less those
-    deleted."""
-    after = {_triple(q) for q in store.quads_for_pattern(None, None, None, DEFAULT)}
-    deleted, inserted = seen - after, after - seen
+# Triples a named graph holds and the default graph no longer does; triples the default graph
+# holds and no named graph does. Both are anti-joins the engine runs, so a fold costs what the
+# update changed, not a pass over the graph in Python.
+_LEFT_NAMED = "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } FILTER NOT EXISTS { ?s ?p ?o } }"
+_ONLY_DEFAULT = "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }"
+
+
+def fold_default(store: ox.Store, live: ox.Store, own: set[ox.Triple], base: str) -> None:
+    """After an update on a copy of ``live`` prepared by ``union_as_default``: a triple the update
+    deleted from the default graph is deleted from every graph holding it; one it inserted goes to
+    the data graph (unless a named graph holds it now); the default graph keeps its own triples
+    (``own``), less those deleted."""
+    def was_seen(t: ox.Triple) -> bool:  # in the default graph the update started from
+        return any(True for _ in live.quads_for_pattern(t.subject, t.predicate, t.object, None))
+
+    rows = lambda query: [ox.Triple(*row) for row in store.query(query)]  # type: ignore[misc, union-attr]
+    # Left in a named graph but not in the default: deleted, if the update saw it (else it was
+    # inserted into that named graph, and stays).
+    deleted = {t for t in rows(_LEFT_NAMED) if was_seen(t)}
+    deleted |= {t for t in own if ox.Quad(t.subject, t.predicate, t.object, DEFAULT) not in store}
+    inserted = [t for t in rows(_ONLY_DEFAULT) if not was_seen(t)]
     store.clear_graph(DEFAULT)
     store.extend([ox.Quad(t.subject, t.predicate, t.object, DEFAULT) for t in own - deleted])
-    if deleted:
-        for q in [q for q in store.quads_for_pattern(None, None, None, None) if _triple(q) in deleted]:
+    for t in deleted:
+        for q in list(store.quads_for_pattern(t.subject, t.predicate, t.object, None)):
             store.remove(q)
-    if inserted:
-        named = {_triple(q) for q in store.quads_for_pattern(None, None, None, None)}
-        graph = data_graph(base)
-        store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in inserted - named])
+    graph = data_graph(base)
+    store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in inserted])
 
 
 def data_change(live: ox.Store, operations: list[tuple[str, list[ox.Quad]]], base: str

@@ -140,14 +140,14 @@ class WriteCore:
                                  f"<{default_graph.data_graph(self.base).value}>")
 
         def apply(staging: ox.Store) -> None:
-            own, seen = default_graph.union_as_default(staging)  # the default graph a query sees
+            own = default_graph.union_as_default(staging)  # the default graph a query sees
             try:
                 staging.update(sparql)
             except SyntaxError as error:
                 raise MalformedWrite(f"SPARQL Update syntax error: {error}") from error
             except (ValueError, OSError, RuntimeError) as error:  # e.g. DROP of a graph that is not there
                 raise MalformedWrite(f"the update failed: {error}") from error
-            default_graph.fold_default(staging, own, seen, self.base)
+            default_graph.fold_default(staging, self._store, own, self.base)  # self._store: live, under the lock
 
         operations = _data_quads(sparql)
         if operations is None:
