@@ -46,6 +46,13 @@ class LiveServer:
     url: str
     process: subprocess.Popen[bytes]
     store_dir: Path | None = None  # --store DIR, when the fixture chose it
+    log: IO[bytes] | None = None  # what the server wrote on stdout and stderr (start_server)
+
+    def log_text(self) -> str:
+        assert self.log is not None
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
 
     @property
     def sparql(self) -> str:
@@ -62,13 +69,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def start_server(*args: str, ready_timeout: float = 120) -> Iterator[LiveServer]:
-    """Runs `medkg serve ARGS --port FREE`, waits for /health, yields it, then stops it."""
-    port = free_port()
+def start_server(*args: str, ready_timeout: float = 120, port: int | None = None) -> Iterator[LiveServer]:
+    """Runs `medkg serve ARGS --port PORT` (a free one by default), waits for /health, yields it, then stops it."""
+    port = port or free_port()
     command = [sys.executable, "-m", "medkg.cli", "serve", *args, "--host", "127.0.0.1", "--port", str(port)]
     with tempfile.TemporaryFile() as log:  # not a pipe: a chatty server must never block on it
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        server = LiveServer(f"http://127.0.0.1:{port}", process)
+        server = LiveServer(f"http://127.0.0.1:{port}", process, log=log)
         try:
             _wait_for_health(server, log, ready_timeout)
             yield server

@@ -22,8 +22,10 @@ from medkg.sparql.worker import GZIP_LEVEL, GZIP_MIN, WorkerConfig
 from medkg.store.backends import MemoryBackend, StoreOptionError, backend_for, store_folder
 from medkg.store.disk import OnDiskBackend
 from medkg.store.remote import RemoteError
-from medkg.web import concepts, graph_store, health, pages, sparql
+from medkg.web import concepts, docs, graph_store, health, pages, sparql
 from medkg.web.asgi import Receive, Scope, Send
+from medkg.web.head import head_as_get
+from medkg.web.mount import base_prefix, route_path, under_base
 from medkg.web.sparql_openapi import (
     SPARQL_ERROR_SCHEMA,
     SPARQL_PATH,
@@ -43,12 +45,17 @@ class MedkgApp(FastAPI):
     """
 
     lean_routes: dict[str, Any]
+    base_prefix: str = ""  # the path of the base's IRIs (medkg.web.mount)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            route = self.lean_routes.get(scope["path"])
+            scope = under_base(scope, self.base_prefix)
+            route = self.lean_routes.get(route_path(scope))
             if route is not None:
                 await route(scope, receive, send)
+                return
+            if scope["method"] == "HEAD":  # every GET route answers HEAD (medkg.web.head)
+                await head_as_get(super().__call__, scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
 
@@ -110,8 +117,10 @@ def create_app(settings: Settings | None = None, engine: QueryEngine | None = No
         summary="A medical knowledge graph: SPARQL 1.1 endpoint and concept API. "
                 "Information, not medical advice.",
         lifespan=lifespan,
+        docs_url=None, redoc_url=None,  # medkg.web.docs serves them, with their scripts (offline)
     )
     app.state.settings = settings
+    app.base_prefix = base_prefix(settings.base)  # every minted IRI answers at its own path
     app.state.engine = engine
     app.state.dataset_statistics = dataset_stats
     app.add_middleware(
@@ -146,10 +155,13 @@ def create_app(settings: Settings | None = None, engine: QueryEngine | None = No
     store_endpoint = graph_store.GraphStoreEndpoint(sparql_endpoint, writes, engine.backend.load)
     app.lean_routes.update({path: store_endpoint for path in graph_store.PATHS})  # /store (Graph Store Protocol)
     app.include_router(health.router)  # /health
+    docs.install(app)  # /docs, /redoc and their assets under /docs-assets
     app.state.concepts = ConceptService.from_store(  # on disk: indexes saved beside the store for restarts
         live or engine.backend.load(), settings.base, saved_beside=store_folder(engine.backend))  # type: ignore[arg-type]
     app.include_router(concepts.build_router(app.state.concepts))  # /api/... (concept API)
-    app.include_router(pages.build_router(app.state.concepts))  # /, /search, /query, /concept/..., /ontology/..., /source/...
+    renderer = pages.Pages(app.state.concepts)
+    sparql_endpoint.html_page = renderer.query_page  # a browser opening /sparql gets the query page
+    app.include_router(pages.build_router(app.state.concepts, renderer))  # /, /search, /query, /concept/..., /ontology/..., /source/...
     app.mount("/static", StaticFiles(packages=[("medkg.web", "static")]), name="static")  # the pages' scripts (vendored)
 
     app.add_exception_handler(RemoteError, _remote_store_error)  # --store URL: the server failed us

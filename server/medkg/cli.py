@@ -35,6 +35,12 @@ def _base_iri(value: str) -> str:
         raise typer.BadParameter(str(error)) from None
 
 
+def _root_path(value: str) -> str:
+    if value and (not value.startswith("/") or value.endswith("/") or any(c in value for c in "?#% ")):
+        raise typer.BadParameter(f"{value!r} is not a path prefix: give one like /medkg (a leading /, no final /)")
+    return value
+
+
 BaseOption = Annotated[
     str, typer.Option("--base", help="Base IRI of every IRI the project mints.", envvar="MEDKG_BASE",
                       callback=_base_iri)
@@ -85,10 +91,12 @@ def _read_query(query: str) -> str:
 
 @app.command()
 def query(
+    ctx: typer.Context,
     query: Annotated[
-        str,
-        typer.Argument(help="The SPARQL query: its text, a .rq/.sparql file, or - to read standard input."),
-    ],
+        Optional[str],
+        typer.Argument(help="The SPARQL query: its text, a .rq/.sparql file, or - to read standard input.",
+                       show_default=False),
+    ] = None,
     fmt: Annotated[
         str,
         typer.Option(
@@ -105,6 +113,14 @@ def query(
         typer.Option("--data", help="Query these RDF files or folders instead of the packaged graph."),
     ] = None,
     vocab: VocabOption = None,
+    competency: Annotated[
+        Optional[str],
+        typer.Option("--competency", "-c", help="Run a packaged competency question instead of QUERY: its number "
+                     "(01) or file name (01-symptoms-of-sacral-fracture). Works from any directory.", show_default=False),
+    ] = None,
+    list_competency: Annotated[
+        bool, typer.Option("--list-competency", help="List the packaged competency questions (number, name, question) and exit.")
+    ] = False,
     base: BaseOption = DEFAULT_BASE,
 ) -> None:
     """Run a SPARQL query on the packaged graph, no server needed.
@@ -115,9 +131,24 @@ def query(
 
     Exit 0 on success, 1 when the query is invalid, 2 when an input cannot be read.
     """
+    from medkg.graph import resources
     from medkg.graph.loading import new_store
     from medkg.sparql.query import as_table, render_table, run_query, serialize
 
+    if list_competency:
+        for number, path in resources.competency_queries().items():
+            sys.stdout.write(f"{number}  {path.stem}\n    {resources.competency_title(path)}\n")
+        return
+    if query is None and competency is None:
+        ctx.fail("Missing argument 'QUERY': give a query, or --competency NAME (medkg query --list-competency lists them)")
+    if query is not None and competency is not None:
+        ctx.fail("give either a QUERY or --competency NAME, not both")
+    if competency is not None:
+        try:
+            query = str(resources.competency_query(competency))
+        except KeyError as error:
+            raise CliError(str(error.args[0]), 2) from None
+    assert query is not None
     text = _read_query(query)
     store = new_store(paths, base, _vocab_files(vocab))
     result = run_query(store, text, base=base)
@@ -238,6 +269,11 @@ def serve(
         bool, typer.Option("--force-reload", help="With --store DIR: reload changed inputs even though the store holds curated writes, dropping them (export them first with `medkg export --store DIR`).")
     ] = False,
     vocab: VocabOption = None,
+    root_path: Annotated[
+        str, typer.Option("--root-path", help="Behind a reverse proxy that strips a path prefix before passing requests on: "
+                          "that prefix (e.g. /medkg), so links and the endpoint's URL are written as clients see them. "
+                          "Requests under the path of --base are served there without it.", callback=_root_path)
+    ] = "",
     base: BaseOption = DEFAULT_BASE,
 ) -> None:
     """Serve the graph: SPARQL 1.1 endpoint at /sparql, health at /health, API docs at /docs.
@@ -277,6 +313,7 @@ def serve(
         query_memory_bytes=query_memory_bytes,
         allow_service=allow_service,
         cors_origins=tuple(cors_origin or ("*",)),
+        root_path=root_path,
     )
     try:
         run_server(settings, validate=not no_validate, access_log=access_log)

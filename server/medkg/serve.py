@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import sys
 from typing import Any
 
@@ -27,6 +29,31 @@ def _validate_or_exit(settings: Settings) -> None:
         raise ServeError("the graph violates the shapes (listed above); fix it, or pass --no-validate", 1)
 
 
+def _check_port(host: str, port: int) -> None:
+    """ServeError (exit 2) when ``host``:``port`` cannot be listened on, saying why and what to do.
+
+    A trial bind, as uvicorn binds (SO_REUSEADDR): a port another server holds fails here, in a
+    sentence, rather than in uvicorn's log after "serving" was announced."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        raise ServeError(f"cannot listen on {host}: the host name does not resolve ({error.strerror}); "
+                         "give an address with --host", 2) from None
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise ServeError(f"port {port} on {host} is in use (another server is listening there): "
+                                 "stop it, or choose another port with --port", 2) from None
+            if error.errno == errno.EACCES:
+                raise ServeError(f"no permission to listen on port {port} of {host} (ports below 1024 need "
+                                 "privileges): choose another with --port", 2) from None
+            raise ServeError(f"cannot listen on {host}:{port}: {error.strerror}; check --host and --port", 2) from None
+
+
 def serve(settings: Settings, *, validate: bool = True, access_log: bool = False) -> None:
     """Loads, validates, forks the query workers, then serves until interrupted."""
     import uvicorn
@@ -34,6 +61,7 @@ def serve(settings: Settings, *, validate: bool = True, access_log: bool = False
     from medkg.app import create_app, new_engine
     from medkg.store.backends import StoreOptionError
 
+    _check_port(settings.host, settings.port)  # before loading, and before announcing anything
     try:
         engine = new_engine(settings)
     except StoreOptionError as error:
@@ -67,6 +95,7 @@ def uvicorn_options(settings: Settings, *, access_log: bool = False) -> dict[str
     return {
         "host": settings.host,
         "port": settings.port,
+        "root_path": settings.root_path,
         "loop": "auto",  # uvloop when installed (a dependency on Linux and macOS)
         "http": limited_protocol(settings.max_request_bytes + 8192, settings.max_header_bytes),
         "limit_concurrency": settings.max_connections,

@@ -51,6 +51,9 @@ class Settings:
     write_token: WriteToken | None = None
     force_reload: bool = False  # --store DIR: reload changed inputs even over curated writes
     cors_origins: tuple[str, ...] = ("*",)
+    # The prefix a reverse proxy strips before passing requests on (uvicorn's --root-path): links
+    # and the endpoint's URL are written under it. "" or "/PREFIX" (no final slash).
+    root_path: str = ""
 
     def __post_init__(self) -> None:
         if self.write_token is not None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -122,3 +124,48 @@ def test_usage_errors_show_usage_and_exit_2() -> None:
     err = done.stderr.decode()
     assert "Usage:" in err and "Missing argument" in err and "unexpected error" not in err
     assert medkg("query", "--no-such-option", "ASK {}").returncode == 2
+
+
+# -- packaged competency questions by name, from any directory (issue 14, item 7) ---------------
+
+
+def test_competency_questions_run_by_number_from_another_directory(tmp_path: Path) -> None:
+    done = medkg("query", "--competency", "01", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "medkg:lower-back-pain" in done.stdout.decode() and "(5 rows)" in done.stdout.decode()
+    by_name = medkg("query", "-c", "01-symptoms-of-sacral-fracture.rq", cwd=tmp_path)
+    assert by_name.stdout == done.stdout
+
+
+def test_every_listed_competency_question_runs(tmp_path: Path) -> None:
+    listing = medkg("query", "--list-competency", cwd=tmp_path)
+    assert listing.returncode == 0
+    numbers = [line.split()[0] for line in listing.stdout.decode().splitlines() if line and not line[0].isspace()]
+    assert numbers == [f"{n:02d}" for n in range(1, len(numbers) + 1)] and len(numbers) >= 17
+    assert "What are the symptoms of a sacral fracture" in listing.stdout.decode()
+    for number in numbers:
+        done = medkg("query", "--competency", number, "--format", "json", cwd=tmp_path)
+        assert done.returncode == 0, (number, done.stderr)
+        assert json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("args,message", [
+    (("--competency", "99"), "--list-competency"), ((), "Missing argument 'QUERY'"),
+    (("ASK {}", "--competency", "01"), "give either a QUERY or --competency"),
+])
+def test_competency_usage_errors(args: tuple[str, ...], message: str) -> None:
+    done = medkg("query", *args)
+    assert done.returncode == 2 and message in done.stderr.decode()
+
+
+def test_readmes_query_commands_work_from_any_directory(tmp_path: Path) -> None:
+    # README says an installed medkg works from any directory: each `$ medkg query ...` it shows
+    # runs from an empty folder, and prints what README shows.
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"^\$ medkg query (.+)$", readme, flags=re.MULTILINE)
+    assert len(commands) >= 3
+    for command in commands:
+        done = medkg("query", *shlex.split(command), cwd=tmp_path)
+        assert done.returncode == 0, (command, done.stderr)
+        block = readme.split(f"$ medkg query {command}\n", 1)[1].split("```", 1)[0]
+        assert done.stdout.decode() == block, command

@@ -41,3 +41,28 @@ def test_unreadable_rdf_refused(tmp_path: Path) -> None:
     result = serve(str(bad), "--no-validate")
     assert result.returncode == 2
     assert "bad.ttl" in result.stderr and "line 1" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_busy_port_is_named_before_anything_is_announced() -> None:
+    # issue 14, item 5: not "serving ... on :8000" followed by a raw Errno 98
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = serve("--host", "127.0.0.1", "--port", str(port), "--workers", "1")
+    assert result.returncode == 2
+    assert f"port {port} on 127.0.0.1 is in use" in result.stderr and "--port" in result.stderr
+    assert "serving" not in result.stderr and "Errno" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_host_that_does_not_resolve_is_refused() -> None:
+    result = serve("--host", "no-such-host.invalid", "--workers", "1")
+    assert result.returncode == 2 and "--host" in result.stderr and "serving" not in result.stderr
+
+
+@pytest.mark.parametrize("prefix", ["kg", "/kg/", "/a b"])
+def test_a_bad_root_path_is_a_usage_error(prefix: str) -> None:
+    result = serve("--root-path", prefix)
+    assert result.returncode == 2 and "--root-path" in result.stderr

@@ -226,6 +226,11 @@ def test_query_past_its_memory_cap_fails_alone() -> None:
         wait_until(lambda: len(worker_pids(live)) == 2 and worker_pids(live) != before)  # replaced
         assert httpx.get(live.sparql, params={"query": "ASK {}"}).json()["boolean"] is True
         assert httpx.get(live.sparql, params={"query": cross_product(2)}).json()["results"]["bindings"]
+        # issue 14: the log says it in one line naming the limit, with no Rust backtrace
+        log = live.log_text()
+        assert "memory allocation" not in log and "panicked" not in log and "backtrace" not in log.lower()
+        if body["error"] == "worker_failed":
+            assert len([line for line in log.splitlines() if "64 MiB" in line]) == 1, log
 
 
 def _ask_and_ignore_the_outcome(url: str) -> None:

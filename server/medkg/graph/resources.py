@@ -40,3 +40,29 @@ def shapes_dir() -> Path:
 
 def queries_dir() -> Path:
     return graph_root() / "queries"
+
+
+def competency_queries() -> dict[str, Path]:
+    """The packaged competency questions, by number: {"01": .../queries/competency/01-symptoms-of-sacral-fracture.rq, ...}."""
+    folder = queries_dir() / "competency"
+    return {path.name.split("-", 1)[0]: path for path in sorted(folder.glob("*.rq"))}
+
+
+def competency_query(name: str) -> Path:
+    """The competency question named ``name``: its number ("1", "01"), or its file name with or
+    without ".rq" ("01-symptoms-of-sacral-fracture"). KeyError saying how to list them."""
+    queries = competency_queries()
+    key = name.removesuffix(".rq")
+    if key.isdigit():
+        key = key.zfill(2)
+    for number, path in queries.items():
+        if key in (number, path.stem):
+            return path
+    raise KeyError(f"no competency question {name!r}: give its number (01 to {max(queries, default='01')}) "
+                   "or file name; `medkg query --list-competency` lists them")
+
+
+def competency_title(path: Path) -> str:
+    """The question a competency query answers: its first comment line, without the "# "."""
+    first = path.read_text(encoding="utf-8").splitlines()[:1]
+    return first[0].lstrip("# ").strip() if first and first[0].startswith("#") else path.stem

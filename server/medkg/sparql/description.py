@@ -61,9 +61,11 @@ def dataset_statistics(store: ox.Store) -> list[GraphStatistics]:
 
 
 def service_description(
-    endpoint: str, statistics: list[GraphStatistics], *, read_only: bool = True
+    endpoint: str, statistics: list[GraphStatistics], *, read_only: bool = True, data_graph: str | None = None
 ) -> list[ox.Triple]:
-    """The description of the endpoint at ``endpoint`` as RDF triples."""
+    """The description of the endpoint at ``endpoint`` as RDF triples (SPARQL 1.1 Service
+    Description, with VoID counts). With updates (``read_only`` False), an rdfs:comment says which
+    default graph they see and where an INSERT without GRAPH goes (``data_graph``)."""
     sd = lambda local: ox.NamedNode(SD + local)
     void = lambda local: ox.NamedNode(VOID + local)
     service = ox.NamedNode(endpoint + "#service")
@@ -77,6 +79,12 @@ def service_description(
     ]
     if not read_only:
         triples.append(ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Update")))
+        where = f" <{data_graph}>" if data_graph else " the data graph"
+        triples.append(ox.Triple(service, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"), ox.Literal(
+            "SPARQL Update sees the default graph queries see, the union of the named graphs: a pattern without "
+            "GRAPH matches across it, a triple deleted from it is deleted from every graph holding it, and a "
+            f"triple inserted without GRAPH goes to{where}. CLEAR, DROP, COPY, MOVE and ADD name a graph, "
+            "never DEFAULT. An update that changes nothing is answered 409.", language="en")))
     for fmt in (*formats.RESULTS_FORMATS, *formats.GRAPH_FORMATS):
         triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(fmt.iri)))
     dataset = ox.BlankNode("dataset")

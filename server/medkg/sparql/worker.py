@@ -226,12 +226,23 @@ def run_zygote(control: socket.socket, store_factory: Callable[[], ox.Store], co
             worker_sock = socket.socket(fileno=fds[0])
             try:
                 store = store_factory()
-                sandbox.limit_memory(config.query_memory_bytes)
+                if sandbox.limit_memory(config.query_memory_bytes):
+                    # Past the cap the engine aborts with a Rust "memory allocation failed" message
+                    # (and a backtrace with RUST_BACKTRACE) on stderr, the server's log. The client
+                    # gets the reason and the front logs one line (medkg.web.sparql); everything
+                    # else a worker has to say goes over its socket.
+                    _quiet_stderr()
                 serve(worker_sock, store, config)
             finally:
                 os._exit(0)
         os.close(fds[0])
         control.sendall(struct.pack(">I", pid))
+
+
+def _quiet_stderr() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
 
 def _write(control: socket.socket, message: bytes, writer: Callable[[dict[str, Any]], dict[str, Any]] | None) -> None:

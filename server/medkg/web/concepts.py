@@ -12,9 +12,9 @@ import json
 import weakref
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -35,6 +35,7 @@ from medkg.concepts.models import (
 )
 from medkg.concepts.service import MAX_BATCH, MAX_LIMIT
 from medkg.web.jsonld import context_document
+from medkg.web.mount import route_path
 
 # Concept work runs in the threadpool, off the event loop, when it may wait on the store (an
 # uncached lookup, neighbours, mappings, batch: SPARQL, over HTTP for --store URL). Work on the
@@ -117,14 +118,13 @@ _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 406: "not_acceptable
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path == "/api" or request.url.path.startswith("/api/")
+    path = route_path(request.scope)
+    return path == "/api" or path.startswith("/api/")
 
 
 async def _validation_error(request: Request, error: Exception) -> Response:
     """FastAPI's parameter checks, in the API's error shape (422 with ``details``)."""
     assert isinstance(error, RequestValidationError)
-    if not _is_api(request):
-        return await request_validation_exception_handler(request, error)
     fields = _invalid_fields(error.errors())
     first = fields[0] if fields else InvalidField(loc=["query"], msg="invalid request", type="invalid")
     more = f" (and {len(fields) - 1} more, see details)" if len(fields) > 1 else ""
@@ -132,12 +132,15 @@ async def _validation_error(request: Request, error: Exception) -> Response:
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
-    """Routing errors under /api (no such route, wrong method) in the API's error shape."""
+    """Routing errors (no such route, wrong method) in the project's error shape, on every path."""
     assert isinstance(error, HTTPException)
-    if not _is_api(request):
-        return await http_exception_handler(request, error)
-    message = {404: f"no API route {request.url.path}: see /docs for the API",
-               405: f"{request.method} is not allowed on {request.url.path}"}.get(error.status_code, str(error.detail))
+    path = quote(request.url.path, safe="/:@!$&'()*+,;=-._~")  # as sent: never markup, whoever renders it
+    missing = (f"no API route {path}: see /docs for the API" if _is_api(request) else
+               f"nothing at {path}: the pages are /, /search, /query and the path of each minted IRI "
+               "(/concept/NAME, /ontology/NAME, /source/NAME, /graph/NAME); the API is under /api (see /docs)")
+    message = {404: missing, 405: f"{request.method} is not allowed on {path}"
+               + (f": use {error.headers['Allow']}" if error.headers and "Allow" in error.headers else "")
+               }.get(error.status_code, str(error.detail))
     response = error_response(error.status_code, _HTTP_CODES.get(error.status_code, "http_error"), message)
     response.headers.update(error.headers or {})
     return response
@@ -157,6 +160,11 @@ def install(app: FastAPI) -> None:
         return generate()
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _no_concept_named() -> JSONResponse:
+    return error_response(404, "not_found", "name a concept: GET /api/concepts/{id} with a CURIE (medkg:sacrum), "
+                          "a name (sacrum) or an IRI; find one with GET /api/search?q=...")
 
 
 def _answer(request: Request, body: bytes) -> Response:
@@ -360,6 +368,10 @@ def build_router(service: ConceptService) -> APIRouter:
         return await _call(request, lambda: service.neighbours(id, relation=relation, direction=direction, kinds=kind,
                                                          limit=limit, offset=offset))
 
+    @router.get("/concepts", include_in_schema=False)
+    async def no_concept_named() -> Response:  # not a redirect to /concepts/ and then a 422
+        return _no_concept_named()
+
     @router.get("/concepts/{id:path}", response_model=Concept, summary="Everything about one concept",
                 responses=examples.doc(Concept, lambda: service.lookup(sample), 404, 422))
     async def lookup(request: Request, id: str) -> Response:
@@ -367,6 +379,13 @@ def build_router(service: ConceptService) -> APIRouter:
         Kind, label, synonyms with their type, definition and its source, codes with their labels,
         every relation in both directions with the source and the quoted sentence behind it.
         An unknown concept is a 404 whose body suggests concepts by name."""
+        if id == "batch":  # POST /api/concepts/batch: a GET there is the wrong method, not a concept
+            response = error_response(405, "method_not_allowed", "GET is not allowed on /api/concepts/batch: "
+                                      "POST a JSON body {\"ids\": [...]}, or GET /api/concepts/{id} for one concept")
+            response.headers["Allow"] = "POST"
+            return response
+        if not id:
+            return _no_concept_named()
         cached = service.cached_lookup_json(id)  # the hot path: answered on the event loop
         if cached is not None:
             return _answer(request, cached)

@@ -4,7 +4,9 @@ Indirect graph identification on a dedicated URL (section 4.2): ``/store?graph=I
 ``/store?default`` the default graph (here the union of all graphs, as on /sparql). GET and HEAD
 read a graph (content negotiated, through the query workers); PUT replaces a named graph, POST adds
 to it, DELETE removes it, each with the write token only (medkg.web.writes), validated against the
-shapes before it is committed. The default graph is read-only: the graph lives in named graphs.
+shapes before it is committed. POST to ``?default`` adds to the data graph, as an INSERT without
+GRAPH does (medkg.writes.default_graph); PUT and DELETE of the default graph (the whole union) are
+405. A write that changes nothing is a 409 (medkg.web.writes).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from medkg.graph.namespaces import DATA_GRAPH
 from medkg.web.asgi import JSON_TYPE, Headers, Receive, Scope, Send, respond
 from medkg.web.sparql import (
     ProtocolError,
@@ -68,10 +71,14 @@ class GraphStoreEndpoint:
                                      headers.get(b"accept"), cors, gzip=takes_gzip(headers.get(b"accept-encoding")))
             return
         name = self.writes.authorize(headers)
-        if graph is None:
-            raise ProtocolError(405, "default_graph_read_only", "the default graph is the union of the named "
-                                "graphs and cannot be written: write a named graph (?graph=IRI)",
-                                [(b"allow", b"GET, HEAD, OPTIONS")])
+        if graph is None and method == "POST":  # added to the default graph: to the data graph, as INSERT does
+            graph = self.sparql.settings.base + DATA_GRAPH
+            exists = self._exists(graph)
+        elif graph is None:
+            raise ProtocolError(405, "default_graph_read_only", f"the default graph is the union of the named graphs: "
+                                f"{method} of it would {'replace' if method == 'PUT' else 'delete'} the whole graph. "
+                                "Name the graph (?graph=IRI); POST ?default adds to the data graph "
+                                f"<{self.sparql.settings.base + DATA_GRAPH}>", [(b"allow", b"GET, HEAD, POST, OPTIONS")])
         if method == "DELETE" and not exists:
             raise ProtocolError(404, "no_such_graph", f"there is no graph <{graph}>")
         data, content_type = b"", "text/turtle"

@@ -96,6 +96,7 @@ class Pages:
         self.title = values.get("title", "medkg: a medical knowledge graph")
         self.description = values.get("description", "")
         self.disclaimer = values.get("rights", DISCLAIMER)
+        self.examples = competency_examples(service.base)  # the query page's ready examples
         self._kinds_picture: tuple[Any, list[tuple[str, str, int]], list[KindLink]] = (None, [], [])
 
     def href(self, request: Request, iri: str) -> str | None:
@@ -115,6 +116,19 @@ class Pages:
             root=root, base=self.service.base, href=lambda iri: self.href(request, iri), disclaimer=self.disclaimer,
             expand=lambda curie: converter(self.service.base).expand(curie) or curie, **context)
         return HTMLResponse(html, status_code=status, headers={"Vary": "Accept"})
+
+    def query_context(self, request: Request) -> dict[str, Any]:
+        """What query.html needs: the ready examples and the editor's configuration (endpoint under
+        the root path, prefixes)."""
+        root = str(request.scope.get("root_path", ""))
+        config = {"endpoint": root + "/sparql", "root": root, "base": self.service.base,
+                  "prefixes": prefixes(self.service.base), "examples": self.examples}
+        return {"examples": self.examples, "config": config, "yasgui": YASGUI}
+
+    def query_page(self, scope: Any) -> bytes:
+        """The query page's HTML for an ASGI request scope (what a browser gets on GET /sparql)."""
+        request = Request(scope)
+        return bytes(self.render(request, "query.html", **self.query_context(request)).body)
 
     def resource(self, request: Request, local: str) -> Response:
         """The page or the RDF of the resource at base + ``local``."""
@@ -189,9 +203,9 @@ class Pages:
         return self.render(request, "not_found.html", status=404, iri=target, suggestions=suggestions)
 
 
-def build_router(service: ConceptService) -> APIRouter:
-    """The pages over ``service``: /, /search, /query and the path of every minted IRI."""
-    pages = Pages(service)
+def build_router(service: ConceptService, pages: Pages | None = None) -> APIRouter:
+    """The pages over ``service`` (rendered by ``pages``): /, /search, /query and the path of every minted IRI."""
+    pages = pages or Pages(service)
     router = APIRouter(include_in_schema=False)
 
     @router.get("/")
@@ -216,14 +230,9 @@ def build_router(service: ConceptService) -> APIRouter:
         return pages.render(request, "search.html", status=422 if error else 200, q=q, kind=kind,
                             kinds=service.kind_counts(), results=results, error=error)
 
-    examples = competency_examples(service.base)
-
     @router.get("/query")
     def query(request: Request) -> Response:
-        root = str(request.scope.get("root_path", ""))
-        config = {"endpoint": root + "/sparql", "root": root, "base": service.base,
-                  "prefixes": prefixes(service.base), "examples": examples}
-        return pages.render(request, "query.html", examples=examples, config=config, yasgui=YASGUI)
+        return pages.render(request, "query.html", **pages.query_context(request))  # also GET /sparql from a browser
 
     for part in (CONCEPT, ONTOLOGY, SOURCE, GRAPH):
         router.add_api_route(f"/{part}{{name}}", _resource_route(pages, part), methods=["GET"])

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
+from medkg.graph.namespaces import DATA_GRAPH
 from medkg.settings import Settings
 from medkg.sparql import description, formats, wire
 from medkg.sparql.cache import ResponseCache
@@ -29,6 +30,7 @@ from medkg.sparql.engine import (
     Run,
     WorkerFailed,
 )
+from medkg.web.accept import prefers_html
 from medkg.web.asgi import JSON_TYPE, Cors, Headers, Receive, Scope, Send, error_body, respond
 from medkg.web.writes import WriteGate, WriteRefused, success_body
 from medkg.writes.serving import request_update
@@ -145,6 +147,8 @@ class SparqlEndpoint:
         self.cache = ResponseCache(settings.cache_bytes) if settings.cache_bytes > 0 else None
         self._statistics = statistics
         self._descriptions: dict[tuple[str, str], bytes] = {}
+        # The page a browser gets on GET /sparql (scope -> HTML); set by the app (medkg.web.pages).
+        self.html_page: Callable[[Scope], bytes] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope["headers"])  # names are lower-case in ASGI; a repeated header keeps its last value
@@ -385,6 +389,8 @@ class SparqlEndpoint:
                 raise StreamAborted(str(error)) from None
             cap = self.settings.query_memory_bytes
             limit = f" ({cap // 2**20} MiB, medkg serve --query-memory-bytes)" if cap else ""
+            log.warning("a query worker stopped mid-query, most likely past the memory a query may take%s; "
+                        "the client got a 500 and the worker is replaced", limit or " (no cap is set)")
             await respond(send, 500, error_body(500, "worker_failed", f"{error}; it may have needed more memory than "
                           f"a query may take here{limit}: make it more selective or add a LIMIT"), JSON_TYPE, cors, head_only)
         return None
@@ -398,6 +404,10 @@ class SparqlEndpoint:
 
     async def _service_description(self, scope: Scope, send: Send, headers: dict[bytes, bytes], cors: Headers) -> None:
         accept = headers.get(b"accept")
+        if self.html_page is not None and prefers_html(accept):  # a browser: the query page, not Turtle
+            await respond(send, 200, self.html_page(scope), b"text/html; charset=utf-8", [(b"vary", b"Accept"), *cors],
+                          scope["method"] == "HEAD")
+            return
         fmt = formats.negotiate(accept.decode("latin-1") if accept else None, formats.GRAPH_FORMATS)
         if fmt is None:
             raise ProtocolError(406, "not_acceptable", "the service description is RDF; ask for one of: "
@@ -406,7 +416,8 @@ class SparqlEndpoint:
         key = (endpoint, fmt.name)
         body = self._descriptions.get(key)
         if body is None:
-            triples = description.service_description(endpoint, self._statistics(), read_only=self.settings.read_only)
+            triples = description.service_description(endpoint, self._statistics(), read_only=self.settings.read_only,
+                                                      data_graph=self.settings.base + DATA_GRAPH)
             body = description.serialize_description(triples, fmt)
             if len(self._descriptions) < 64:  # hosts are client-chosen: bound the cache
                 self._descriptions[key] = body
@@ -425,4 +436,6 @@ def _endpoint_url(scope: Scope, headers: dict[bytes, bytes]) -> str:
     if not host or any(c in host for c in ' <>"{}|\\^`'):
         server = scope.get("server") or ("localhost", None)
         host = f"{server[0]}:{server[1]}" if server[1] else str(server[0])
-    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope['path']}"
+    # ASGI: the path holds the root_path already (uvicorn --root-path puts it there)
+    path = scope["path"] if scope["path"].startswith(scope.get("root_path", "")) else scope.get("root_path", "") + scope["path"]
+    return f"{scope.get('scheme', 'http')}://{host}{path}"

@@ -49,6 +49,9 @@ _WRITE_RESPONSES: dict[str, Any] = {
     "401": {"description": "A write without the bearer token (WWW-Authenticate says how).", "content": _ERROR},
     "403": {"description": "A write on a read-only server, or with a wrong token.", "content": _ERROR},
     "413": {"description": "Request body over the server's limit.", "content": _ERROR},
+    "409": {"description": "The write changed nothing (error no_change): its patterns matched no triple, or "
+                           "what it inserts is there already. Never a 200 a curator would read as done.",
+            "content": _ERROR},
     "422": {"description": "The write would leave the graph violating the SHACL shapes: nothing was "
                            "written; `report` lists the violations.", "content": _ERROR},
 }
@@ -85,7 +88,8 @@ SPARQL_PATH: dict[str, Any] = {
         "summary": "SPARQL query by GET (or the service description)",
         "description": "SPARQL 1.1 Protocol, query via GET "
                        "(https://www.w3.org/TR/sparql11-protocol/#query-via-get). Without parameters, "
-                       "returns the SPARQL 1.1 Service Description.",
+                       "returns the SPARQL 1.1 Service Description (RDF), or to a browser (an Accept "
+                       "ranking text/html above every RDF type) the HTML query page.",
         "operationId": "sparql_query_get",
         "parameters": [
             {"name": "query", "in": "query", "required": False, "schema": {"type": "string", "minLength": 1},
@@ -99,7 +103,11 @@ SPARQL_PATH: dict[str, Any] = {
         "summary": "SPARQL query by POST (form or direct)",
         "description": "SPARQL 1.1 Protocol, query via URL-encoded POST or POST directly "
                        "(https://www.w3.org/TR/sparql11-protocol/#query-operation). SPARQL Update is "
-                       "refused while the endpoint is read-only.",
+                       "refused while the endpoint is read-only. With the write token, an update sees the "
+                       "default graph queries see, the union of the named graphs: a pattern without GRAPH "
+                       "matches across it, a deleted triple leaves every graph holding it, and a triple "
+                       "inserted without GRAPH goes to the data graph. CLEAR/DROP/COPY/MOVE/ADD DEFAULT "
+                       "are refused (400): name the graph.",
         "operationId": "sparql_query_post",
         "parameters": _DATASET_PARAMETERS,
         "requestBody": {
@@ -131,13 +139,15 @@ _GRAPH_PARAMETERS: list[dict[str, Any]] = [
     {"name": "graph", "in": "query", "required": False, "schema": {"type": "string", "format": "iri"},
      "description": "The IRI of the named graph (indirect identification)."},
     {"name": "default", "in": "query", "required": False, "allowEmptyValue": True, "schema": {"type": "string"},
-     "description": "Instead of graph: the default graph, the union of all graphs (read-only)."},
+     "description": "Instead of graph: the default graph, the union of all graphs. GET reads it; POST "
+                    "adds to the data graph; PUT and DELETE of it are refused (405)."},
 ]
 _RDF_BODY = {"required": True, "content": {f.media_type: {"schema": {"type": "string"}} for f in formats.GRAPH_FORMATS}}
 _STORE_ERRORS: dict[str, Any] = {
     "400": {"description": "Neither or both of graph and default, or a graph that is not an absolute IRI; "
                            "a body that does not parse.", "content": _ERROR},
-    "405": {"description": "A write to the default graph (the union: write a named graph).", "content": _ERROR},
+    "405": {"description": "PUT or DELETE of the default graph (the union, the whole graph: name a graph).",
+            "content": _ERROR},
 }
 
 

@@ -3,7 +3,8 @@
 Shared by SPARQL Update on /sparql (medkg.web.sparql) and the Graph Store Protocol on /store
 (medkg.web.graph_store). A write is sent to the engine (run in the zygote, medkg.writes.serving);
 once it is committed, the hooks refresh what the front derived from the graph (its store copy,
-concept indexes, statistics, response cache), and only then does the client get its 200.
+concept indexes, statistics, response cache), and only then does the client get its 200. A write
+that changes nothing is answered 409 "no_change" with the reason, never a 200 a curator reads as done.
 """
 
 from __future__ import annotations
@@ -71,7 +72,19 @@ class WriteGate:
                     422: "shacl_violation"}.get(status, "write_failed")
             extra = {"report": reply["report"]} if reply.get("report") is not None else {}
             raise WriteRefused(status, code, str(reply.get("message")), **extra)
+        if not (reply.get("added") or reply.get("removed")):
+            raise WriteRefused(409, "no_change", _NO_CHANGE.get(request.get("kind", ""), _NO_CHANGE["update"]),
+                               added=0, removed=0)
         return reply
+
+
+# A write that changes nothing is not answered 200: a curator would read that as done (issue 14).
+_NO_CHANGE = {
+    "update": "nothing changed: the update deleted no triple (its patterns matched none, or the triples are "
+              "not in the graph) and inserted none that was not there already. Updates see the default graph "
+              "queries see, the union of the named graphs; check what it matches with a SELECT of the same WHERE.",
+    "graph_store": "nothing changed: the graph already holds exactly these triples.",
+}
 
 
 def success_body(reply: dict[str, Any], status: int = 200) -> bytes:

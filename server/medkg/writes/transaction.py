@@ -36,7 +36,7 @@ from medkg.graph.namespaces import DEFAULT_BASE, GRAPH
 from medkg.sparql.text import _tokens, data_operations, uses_service
 from medkg.validation import load_shapes, validate_store
 from medkg.validation.report import ValidationReport
-from medkg.writes import focus
+from medkg.writes import default_graph, focus
 
 PROVENANCE_GRAPH = GRAPH + "provenance"
 PROVENANCE_PREFIX = "source/write-"  # activities: <base>source/write-<uuid>
@@ -123,7 +123,9 @@ class WriteCore:
         return self._store
 
     def update(self, sparql: str, *, token_name: str) -> WriteResult:
-        """Applies a SPARQL 1.1 Update (see the module docstring)."""
+        """Applies a SPARQL 1.1 Update (see the module docstring). Its default graph is the one queries
+        see, the union of the named graphs (medkg.writes.default_graph): MalformedWrite (400) for
+        CLEAR / DROP / COPY / MOVE / ADD DEFAULT, which would act on the whole graph."""
         self._check_size(len(sparql.encode()))
         tokens = {t.upper() for t in _tokens(sparql)}
         if "LOAD" in tokens or uses_service(sparql):
@@ -131,33 +133,28 @@ class WriteCore:
         if self.base + PROVENANCE_GRAPH in sparql:
             raise WriteForbidden(f"the graph <{self.base + PROVENANCE_GRAPH}> is written by the server only")
 
+        operation = default_graph.default_graph_operation(sparql)
+        if operation is not None:
+            raise MalformedWrite(f"{operation} DEFAULT would act on the default graph, which is the union of every "
+                                 f"named graph (the whole graph): name the graph instead, e.g. {operation} GRAPH "
+                                 f"<{default_graph.data_graph(self.base).value}>")
+
         def apply(staging: ox.Store) -> None:
+            own = default_graph.union_as_default(staging)  # the default graph a query sees
             try:
                 staging.update(sparql)
             except SyntaxError as error:
                 raise MalformedWrite(f"SPARQL Update syntax error: {error}") from error
             except (ValueError, OSError, RuntimeError) as error:  # e.g. DROP of a graph that is not there
                 raise MalformedWrite(f"the update failed: {error}") from error
+            default_graph.fold_default(staging, self._store, own, self.base)  # self._store: live, under the lock
 
         operations = _data_quads(sparql)
         if operations is None:
             return self._transaction(apply, token_name, record=_record(sparql))
 
         def change(live: ox.Store) -> tuple[set[ox.Quad], set[ox.Quad]]:
-            added: set[ox.Quad] = set()
-            removed: set[ox.Quad] = set()
-            for kind, quads in operations:  # in order: a later operation may undo an earlier one
-                for q in quads:
-                    if kind == "INSERT":
-                        if q in removed:
-                            removed.discard(q)
-                        elif q not in live:
-                            added.add(q)
-                    elif q in added:
-                        added.discard(q)
-                    elif q in live:
-                        removed.add(q)
-            return added, removed
+            return default_graph.data_change(live, operations, self.base)
 
         return self._transaction(change, token_name, record=_record(sparql), direct=True)
 
