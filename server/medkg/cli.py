@@ -68,12 +68,19 @@ def _read_query(query: str) -> str:
     if query == "-":
         return sys.stdin.read()
     path = Path(query)
-    if query.endswith((".rq", ".sparql")) or (len(query) < 4096 and "\n" not in query and path.is_file()):
+    if query.endswith((".rq", ".sparql")) or (len(query) < 4096 and "\n" not in query and _is_file(path)):
         try:
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise CliError(f"cannot read the query file {query}: {error}", 2) from error
     return query
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. a query text longer than a file name may be: it is not a file
+        return False
 
 
 @app.command()
