@@ -56,6 +56,12 @@ class Unwritable(ValueError):
         self.alternatives = alternatives
 
 
+def xml_unsafe(text: str) -> str | None:
+    """The first character of ``text`` that XML 1.0 cannot carry (section 2.2 Char), or None."""
+    bad = _NOT_XML.search(text)
+    return None if bad is None else bad.group()
+
+
 def _not_xml(text: str, what: str, fmt: str, alternatives: tuple[str, ...]) -> None:
     bad = _NOT_XML.search(text)
     if bad is not None:
