@@ -109,7 +109,9 @@ def query(
     """Run a SPARQL query on the packaged graph, no server needed.
 
     The usual prefixes (medkg:, mkg:, src:, skos:, rdfs:, schema:, prov:, HP:, ICD10CM:, ...) are
-    predeclared. The default graph is the union of the ontology and data graphs.
+    predeclared. The default graph is the union of the ontology and data graphs. Relative IRIs
+    resolve against the graph's base (--base; so DESCRIBE <concept/sacrum> is medkg:sacrum)
+    unless the query has a BASE line.
 
     Exit 0 on success, 1 when the query is invalid, 2 when an input cannot be read.
     """
@@ -118,7 +120,7 @@ def query(
 
     text = _read_query(query)
     store = new_store(paths, base)
-    result = run_query(store, text, base=base)
+    result = run_query(store, text, base=base, base_iri=base)
     if fmt == "table":
         sys.stdout.write(render_table(as_table(result, base)))
     else:

@@ -12,6 +12,7 @@ import pyoxigraph as ox
 
 from medkg.graph.namespaces import DEFAULT_BASE, converter, prefixes
 from medkg.sparql import writers
+from medkg.sparql.errors import explain
 from medkg.sparql.text import declares_dataset
 from medkg.sparql.writers import Unwritable
 
@@ -34,16 +35,16 @@ class QueryError(Exception):
 _SYNTAX_AT = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
 
 
-def syntax_error(error: SyntaxError) -> QueryError:
-    """A parser error as a QueryError naming the line and column."""
+def syntax_error(error: SyntaxError, query: str = "", base: str = DEFAULT_BASE) -> QueryError:
+    """A parser error as a QueryError that says in words what is wrong (medkg.sparql.errors),
+    naming the line and column."""
     text = str(error)
     match = _SYNTAX_AT.match(text)
     if match is None:
         return QueryError(f"SPARQL syntax error: {text}")
     line, column, reason = int(match.group(1)), int(match.group(2)), " ".join(match.group(3).split())
-    if len(reason) > 240:  # the parser lists every token it could take; the first ones are enough
-        reason = reason[:240].rsplit(", ", 1)[0] + ", ..."
-    return QueryError(f"SPARQL syntax error at line {line}, column {column}: {reason}", line, column)
+    said = explain(query, line, column, reason, _known_prefixes(base))
+    return QueryError(f"SPARQL syntax error at line {line}, column {column}: {said}", line, column)
 
 
 def run_query(
@@ -77,7 +78,7 @@ def run_query(
     try:
         return store.query(sparql, **options)  # type: ignore[arg-type]
     except SyntaxError as error:
-        raise syntax_error(error) from error
+        raise syntax_error(error, sparql, base) from error
     except ValueError as error:
         raise QueryError(str(error)) from error
 

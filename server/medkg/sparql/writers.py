@@ -28,14 +28,12 @@ _RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
 # XML 1.0 (Fifth Edition) section 2.2, Char: what a document may hold at all, even as a reference.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
-# XML 1.0 section 2.3 / Namespaces in XML 1.0 section 3 (NCName: a Name without ":").
-_START = (
-    "A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
-    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
-)
-_NAME = _START + "\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040"
+# Element names (the local name of a predicate, a prefix): NCNames (Namespaces in XML 1.0, section
+# 3) of ASCII characters only. XML 1.0 fifth edition allows most of Unicode in names, but earlier
+# editions, and expat (behind Python's XML parsers), allow far fewer: an ASCII name reads everywhere.
+_START = "A-Z_a-z"
+_NAME = _START + "\\-.0-9"
 _NCNAME = re.compile(f"[{_START}][{_NAME}]*")
-_LOCAL_NAME = re.compile(f"[{_START}][{_NAME}]*$")  # the longest NCName ending the IRI
 _TRAILING = re.compile(f"[{_NAME}]*$")
 
 # RDF/XML section 7.2.5: names that may not be property elements (rdf:li would read back as rdf:_n).
@@ -207,7 +205,7 @@ def _property(predicate: str, value: object, declared: dict[str, str]) -> str:
     split = _split(predicate)
     if split is None or (split[0] == RDF and split[1] in _NOT_PROPERTY):
         raise Unwritable(f"the predicate <{predicate}> cannot be written as an XML element name (RDF 1.1 "
-                         "XML Syntax, section 8: it must end in an XML name that RDF/XML does not reserve), "
+                         "XML Syntax, section 8: it must end in an XML name, here in ASCII, that RDF/XML does not reserve), "
                          "so the graph cannot be written as rdfxml", "rdfxml", GRAPHS_CARRYING_ANY)
     namespace, local = split
     _not_xml(predicate, f"the IRI <{predicate}>", "rdfxml", GRAPHS_CARRYING_ANY)
