@@ -124,5 +124,6 @@ def _shorten(query: str, line: int, column: int, reason: str) -> str:
     keep = [p for p in expected if p and not p.startswith("[") and p not in ("...", "Prefix not found")]
     at = query[_offset(query, line, column):].strip()[:20]
     said = (f"unexpected {at.split()[0]!r}" if at else
-            "the query ends while more is expected (an unclosed { or (, or an incomplete triple pattern?)")
+            "the query cannot be read to its end (an unclosed { or (, an incomplete triple pattern or "
+            "expression?)")
     return said + (f"; expected one of: {', '.join(keep[:8])}" if keep else "")

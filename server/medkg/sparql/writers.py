@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Iterable
 from typing import IO
@@ -78,31 +79,28 @@ def _attribute(value: str) -> str:
     return (_text(value).replace('"', "&quot;").replace("\t", "&#9;").replace("\n", "&#10;"))
 
 
-def _csv_cell(term: object) -> str:
-    """SPARQL 1.1 CSV, section 2: IRIs as they are, literals by their lexical form, _:label, empty when unbound."""
-    if term is None:
-        return ""
-    if isinstance(term, ox.NamedNode | ox.Literal):
-        return term.value
-    if isinstance(term, ox.BlankNode):
-        return "_:" + term.value
-    return str(term)  # a triple term: its N-Triples-like form
-
-
 def write_csv(solutions: ox.QuerySolutions, output: IO[bytes]) -> None:
-    """SELECT results as SPARQL 1.1 CSV: RFC 4180 records (CRLF; a field with a comma, a quote or a
-    line break is quoted, quotes doubled), the header row the variable names."""
-    names = [v.value for v in solutions.variables]
+    """SELECT results as SPARQL 1.1 CSV (section 2): RFC 4180 records (CRLF; a field with a comma,
+    a quote or a line break is quoted, quotes doubled), the header row the variable names; IRIs as
+    they are, literals by their lexical form, blank nodes as _:label, unbound as an empty field.
+
+    About 2.3x the time of the engine's own CSV writer, which leaves an IRI with a comma unquoted
+    (200k rows: 2.8 s against 1.2 s; python benchmarks/writers_bench.py)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(names)
-    for count, solution in enumerate(solutions, 1):
-        writer.writerow([_csv_cell(solution[name]) for name in names])
-        if count % 512 == 0:
-            output.write(buffer.getvalue().encode("utf-8"))
-            buffer.seek(0)
-            buffer.truncate()
-    output.write(buffer.getvalue().encode("utf-8"))
+    writer.writerow([v.value for v in solutions.variables])
+    iri, literal, blank = ox.NamedNode, ox.Literal, ox.BlankNode
+    rows = (["" if term is None else term.value if (kind := type(term)) is iri or kind is literal
+             else "_:" + term.value if kind is blank else str(term)  # str: a triple term
+             for term in solution] for solution in solutions)
+    while True:
+        chunk = list(itertools.islice(rows, 512))
+        writer.writerows(chunk)
+        output.write(buffer.getvalue().encode("utf-8"))
+        buffer.seek(0)
+        buffer.truncate()
+        if len(chunk) < 512:
+            return
 
 
 _RESULTS_ALTERNATIVES = RESULTS_CARRYING_ANY
