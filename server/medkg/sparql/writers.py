@@ -61,14 +61,6 @@ def xml_unsafe(text: str) -> str | None:
     return None if bad is None else bad.group()
 
 
-def _not_xml(text: str, what: str, fmt: str, alternatives: tuple[str, ...]) -> None:
-    bad = _NOT_XML.search(text)
-    if bad is not None:
-        raise Unwritable(f"{what} holds U+{ord(bad.group()):04X}, a character XML 1.0 cannot carry "
-                         f"(not even as a character reference), so the answer cannot be written as {fmt}",
-                         fmt, alternatives)
-
-
 def _text(value: str) -> str:
     # \r as a reference: a raw one would read back as \n (XML 1.0 section 2.11).
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
@@ -107,24 +99,38 @@ _RESULTS_ALTERNATIVES = RESULTS_CARRYING_ANY
 
 
 def _xml_term(term: object) -> str:
-    if isinstance(term, ox.NamedNode):
-        _not_xml(term.value, f"the IRI <{term.value}>", "xml", _RESULTS_ALTERNATIVES)
-        return f"<uri>{_text(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
-        return f"<bnode>{_text(term.value)}</bnode>"
-    if isinstance(term, ox.Literal):
-        _not_xml(term.value, f"the literal {term.value!r}", "xml", _RESULTS_ALTERNATIVES)
-        if term.language:
-            attribute = f' xml:lang="{_attribute(term.language)}"'
-        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            attribute = f' datatype="{_attribute(term.datatype.value)}"'
-        else:
-            attribute = ""
-        return f"<literal{attribute}>{_text(term.value)}</literal>"
-    if isinstance(term, ox.Triple):  # SPARQL 1.2 triple terms
-        return (f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>{_xml_term(term.predicate)}"
-                f"</predicate><object>{_xml_term(term.object)}</object></triple>")
+    """A term as SPARQL XML. Characters XML cannot carry are left in: the writer checks its output."""
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return f"<uri>{_text(term.value)}</uri>"  # type: ignore[attr-defined]
+    if kind is ox.Literal:
+        value = _text(term.value)  # type: ignore[attr-defined]
+        if term.language:  # type: ignore[attr-defined]
+            return f'<literal xml:lang="{_attribute(term.language)}">{value}</literal>'  # type: ignore[attr-defined]
+        datatype = term.datatype.value  # type: ignore[attr-defined]
+        if datatype != "http://www.w3.org/2001/XMLSchema#string":
+            return f'<literal datatype="{_attribute(datatype)}">{value}</literal>'
+        return f"<literal>{value}</literal>"
+    if kind is ox.BlankNode:
+        return f"<bnode>{_text(term.value)}</bnode>"  # type: ignore[attr-defined]
+    if kind is ox.Triple:  # SPARQL 1.2 triple terms
+        return (f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>{_xml_term(term.predicate)}"  # type: ignore[attr-defined]
+                f"</predicate><object>{_xml_term(term.object)}</object></triple>")  # type: ignore[attr-defined]
     raise Unwritable(f"the term {term!r} has no SPARQL XML form", "xml", _RESULTS_ALTERNATIVES)
+
+
+def _checked(text: str, fmt: str, alternatives: tuple[str, ...]) -> bytes:
+    """``text`` as UTF-8, after one scan for characters XML 1.0 cannot carry (cheaper than a scan
+    per term); Unwritable, quoting where the character stands, when there is one."""
+    bad = _NOT_XML.search(text)
+    if bad is not None:
+        start = text.rfind(">", 0, bad.start()) + 1
+        end = text.find("<", bad.end())
+        term = text[start:end if end >= 0 else len(text)][:80]  # the text of the element holding it
+        raise Unwritable(f"the answer holds U+{ord(bad.group()):04X}, a character XML 1.0 cannot carry (not even "
+                         f"as a character reference), in {term!r}, so it cannot be written as {fmt}",
+                         fmt, alternatives)
+    return text.encode("utf-8")
 
 
 def write_xml_results(solutions: ox.QuerySolutions, output: IO[bytes]) -> None:
@@ -136,18 +142,18 @@ def write_xml_results(solutions: ox.QuerySolutions, output: IO[bytes]) -> None:
     parts = ['<?xml version="1.0" encoding="UTF-8"?>\n', f'<sparql xmlns="{_RESULTS_NS}">\n<head>']
     parts.extend(f'<variable name="{name}"/>' for name in names)
     parts.append("</head>\n<results>\n")
+    opening = [f'<binding name="{name}">' for name in names]
     for count, solution in enumerate(solutions, 1):
         parts.append("<result>")
-        for name in names:
-            term = solution[name]
+        for open_tag, term in zip(opening, solution):
             if term is not None:
-                parts.append(f'<binding name="{name}">{_xml_term(term)}</binding>')
+                parts.append(f"{open_tag}{_xml_term(term)}</binding>")
         parts.append("</result>\n")
         if count % 512 == 0:
-            output.write("".join(parts).encode("utf-8"))
+            output.write(_checked("".join(parts), "xml", _RESULTS_ALTERNATIVES))
             parts.clear()
     parts.append("</results>\n</sparql>\n")
-    output.write("".join(parts).encode("utf-8"))
+    output.write(_checked("".join(parts), "xml", _RESULTS_ALTERNATIVES))
 
 
 def _split(iri: str) -> tuple[str, str] | None:
@@ -162,13 +168,13 @@ def _split(iri: str) -> tuple[str, str] | None:
 
 def _node(term: object, role: str) -> str:
     """rdf:about / rdf:resource / rdf:nodeID attribute for a subject or object node."""
-    if isinstance(term, ox.NamedNode):
-        _not_xml(term.value, f"the IRI <{term.value}>", "rdfxml", GRAPHS_CARRYING_ANY)
-        return f'rdf:{role}="{_attribute(term.value)}"'
-    if isinstance(term, ox.BlankNode):
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return f'rdf:{role}="{_attribute(term.value)}"'  # type: ignore[attr-defined]
+    if kind is ox.BlankNode:
         # rdf:nodeID must be an NCName; the engine's labels may start with a digit. Prefixing every
         # label keeps them distinct (a blank node's label is not part of the graph).
-        return f'rdf:nodeID="b{_attribute(term.value)}"'
+        return f'rdf:nodeID="b{_attribute(term.value)}"'  # type: ignore[attr-defined]
     raise Unwritable(f"the triple term {term} has no RDF/XML form", "rdfxml", GRAPHS_CARRYING_ANY)
 
 
@@ -179,9 +185,11 @@ def write_rdfxml(triples: Iterable[ox.Triple], output: IO[bytes], prefixes: dict
     predicates get a namespace declared on their element. Raises Unwritable for a predicate with no
     NCName local name or one RDF/XML reserves (section 8, 7.2.5), and for a term holding a
     character XML 1.0 cannot carry; the caller must hold the output until this returns."""
-    declared = {ns: name for name, ns in (prefixes or {}).items() if name and _NCNAME.fullmatch(name) and name != "rdf"}
+    declared = {ns: name for name, ns in (prefixes or {}).items()
+                if name and _NCNAME.fullmatch(name) and name != "rdf" and not name.lower().startswith("xml")}
     header = "".join(f'\n\txmlns:{name}="{_attribute(ns)}"' for ns, name in sorted(declared.items(), key=lambda i: i[1]))
     parts = [f'<?xml version="1.0" encoding="UTF-8"?>\n<rdf:RDF xmlns:rdf="{RDF}"{header}>\n']
+    elements: dict[str, tuple[str, str]] = {}  # predicate IRI -> (element name, namespace declaration)
     subject: object = None
     for count, triple in enumerate(triples, 1):
         if subject is None or triple.subject != subject:
@@ -189,37 +197,44 @@ def write_rdfxml(triples: Iterable[ox.Triple], output: IO[bytes], prefixes: dict
                 parts.append("\t</rdf:Description>\n")
             subject = triple.subject
             parts.append(f"\t<rdf:Description {_node(subject, 'about')}>\n")
-        parts.append("\t\t" + _property(triple.predicate.value, triple.object, declared) + "\n")
+        predicate = triple.predicate.value
+        element = elements.get(predicate)
+        if element is None:
+            element = elements[predicate] = _element(predicate, declared)
+        parts.append(_property(element, triple.object))
         if count % 512 == 0:
-            output.write("".join(parts).encode("utf-8"))
+            output.write(_checked("".join(parts), "rdfxml", GRAPHS_CARRYING_ANY))
             parts.clear()
     if subject is not None:
         parts.append("\t</rdf:Description>\n")
     parts.append("</rdf:RDF>\n")
-    output.write("".join(parts).encode("utf-8"))
+    output.write(_checked("".join(parts), "rdfxml", GRAPHS_CARRYING_ANY))
 
 
-def _property(predicate: str, value: object, declared: dict[str, str]) -> str:
+def _element(predicate: str, declared: dict[str, str]) -> tuple[str, str]:
+    """The element name of a predicate and the namespace declaration it needs (maybe none)."""
     split = _split(predicate)
     if split is None or (split[0] == RDF and split[1] in _NOT_PROPERTY):
         raise Unwritable(f"the predicate <{predicate}> cannot be written as an XML element name (RDF 1.1 "
-                         "XML Syntax, section 8: it must end in an XML name, here in ASCII, that RDF/XML does not reserve), "
-                         "so the graph cannot be written as rdfxml", "rdfxml", GRAPHS_CARRYING_ANY)
+                         "XML Syntax, section 8: it must end in an XML name, here in ASCII, that RDF/XML does not "
+                         "reserve), so the graph cannot be written as rdfxml", "rdfxml", GRAPHS_CARRYING_ANY)
     namespace, local = split
-    _not_xml(predicate, f"the IRI <{predicate}>", "rdfxml", GRAPHS_CARRYING_ANY)
     if namespace == RDF:
-        name, declaration = f"rdf:{local}", ""
-    elif namespace in declared:
-        name, declaration = f"{declared[namespace]}:{local}", ""
-    else:
-        name, declaration = f"ns:{local}", f' xmlns:ns="{_attribute(namespace)}"'
-    if isinstance(value, ox.Literal):
-        _not_xml(value.value, f"the literal {value.value!r}", "rdfxml", GRAPHS_CARRYING_ANY)
+        return f"rdf:{local}", ""
+    if namespace in declared:
+        return f"{declared[namespace]}:{local}", ""
+    return f"ns:{local}", f' xmlns:ns="{_attribute(namespace)}"'
+
+
+def _property(element: tuple[str, str], value: object) -> str:
+    name, declaration = element
+    if type(value) is ox.Literal:
+        text = _text(value.value)
         if value.language:
             attribute = f' xml:lang="{_attribute(value.language)}"'
         elif value.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
             attribute = f' rdf:datatype="{_attribute(value.datatype.value)}"'
         else:
             attribute = ""
-        return f"<{name}{declaration}{attribute}>{_text(value.value)}</{name}>"
-    return f"<{name}{declaration} {_node(value, 'resource')}/>"
+        return f"\t\t<{name}{declaration}{attribute}>{text}</{name}>\n"
+    return f"\t\t<{name}{declaration} {_node(value, 'resource')}/>\n"
