@@ -190,7 +190,7 @@ def serialize(result: QueryResult, fmt: str, base: str = DEFAULT_BASE) -> bytes:
 
 
 def write_result(
-    result: QueryResult,
+    result: QueryResult | list[ox.Triple],
     engine_format: ox.QueryResultsFormat | ox.RdfFormat,
     output: IO[bytes],
     base: str = DEFAULT_BASE,
@@ -202,12 +202,14 @@ def write_result(
     graph's prefixes. Raises medkg.sparql.writers.Unwritable when XML cannot carry the answer; what
     was written is then incomplete, so a caller must hold XML output until this returns.
     """
-    if isinstance(result, ox.QueryTriples):
+    if isinstance(result, ox.QueryTriples | list):  # a list: triples from a remote server
         assert isinstance(engine_format, ox.RdfFormat)
         if engine_format == ox.RdfFormat.RDF_XML:
             writers.write_rdfxml(result, output, _known_prefixes(base))
         elif engine_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
             ox.serialize(result, output, format=engine_format, prefixes=_known_prefixes(base))
+        elif isinstance(result, list):
+            ox.serialize(result, output, format=engine_format)
         else:
             result.serialize(output, format=engine_format)
         return
