@@ -68,7 +68,7 @@ def fenced_blocks(lines: list[str]) -> list[Block]:
             if start is None:
                 start, indent = number, fence.group(1)
             else:
-                body = [x[len(indent):] if x.startswith(indent) else x for x in lines[start + 1:number]]
+                body = [x.removeprefix(indent) for x in lines[start + 1:number]]
                 blocks.append(Block(start, number, body, indent))
                 start = None
     return blocks
@@ -87,7 +87,7 @@ def _free_port() -> int:
 def server(env: dict[str, str]) -> Iterator[str]:
     """A `medkg serve` of the packaged graph on a free port; yields its base URL."""
     port = _free_port()
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     process = subprocess.Popen([sys.executable, "-c", "from medkg.cli import main; main()", "serve", "--port",
                                 str(port), "--workers", "2"], env=env, stdout=log, stderr=log, cwd=tempfile.gettempdir())
     url = f"http://127.0.0.1:{port}"
@@ -119,7 +119,7 @@ def run_shell(command: str, env: dict[str, str], cwd: Path, url: str | None) -> 
         command = command.replace("http://127.0.0.1:8000", url)
     # No progress meter on stderr (README's commands leave out curl's -sS to stay short).
     script = f"medkg() {{ {CLI} \"$@\"; }}\ncurl() {{ command curl -sS \"$@\"; }}\n{command}"
-    done = subprocess.run(["bash", "-c", script], env=env, cwd=cwd, capture_output=True, timeout=300)
+    done = subprocess.run(["bash", "-c", script], env=env, cwd=cwd, capture_output=True, timeout=300, check=False)
     out = done.stdout.decode("utf-8").replace("\r\n", "\n")
     if url:
         out = out.replace(url, "http://127.0.0.1:8000")

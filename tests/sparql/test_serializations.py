@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 import rdflib
+from conftest import AsgiClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from medkg.cli import main
-from conftest import AsgiClient
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

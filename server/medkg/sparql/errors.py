@@ -17,7 +17,7 @@ from medkg.sparql.text import lexemes
 # SPARQL 1.1 Query and Update, section 19.8 (grammar): keywords and built-in call names.
 _QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 _UPDATE_FORMS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
-KEYWORDS = frozenset("""
+KEYWORDS = frozenset("""  # noqa: SIM905 - a word list reads better as text
 BASE PREFIX SELECT CONSTRUCT DESCRIBE ASK DISTINCT REDUCED AS FROM NAMED WHERE ORDER BY ASC DESC LIMIT OFFSET
 VALUES UNDEF GROUP HAVING OPTIONAL GRAPH SERVICE SILENT BIND MINUS FILTER UNION NOT IN EXISTS TRUE FALSE A
 LOAD CLEAR DROP CREATE ADD MOVE COPY TO INTO DEFAULT ALL INSERT DELETE DATA WITH USING
@@ -29,7 +29,6 @@ LATERAL TRIPLE SUBJECT PREDICATE OBJECT ISTRIPLE ADJUST LANGDIR STRLANGDIR HASLA
 """.split())
 _SUGGESTIONS = sorted(k for k in KEYWORDS if len(k) > 2)
 _PREFIXED = re.compile(r"^([A-Za-z][\w\-.]*)?:")
-_END = ("[_]",)
 
 
 def explain(query: str, line: int, column: int, reason: str, known_prefixes: dict[str, str]) -> str:
