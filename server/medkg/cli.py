@@ -81,12 +81,19 @@ def _read_query(query: str) -> str:
     if query == "-":
         return sys.stdin.read()
     path = Path(query)
-    if query.endswith((".rq", ".sparql")) or (len(query) < 4096 and "\n" not in query and path.is_file()):
+    if query.endswith((".rq", ".sparql")) or (len(query) < 4096 and "\n" not in query and _is_file(path)):
         try:
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise CliError(f"cannot read the query file {query}: {error}", 2) from error
     return query
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. a query text longer than a file name may be: it is not a file
+        return False
 
 
 @app.command()
@@ -127,7 +134,8 @@ def query(
 
     The usual prefixes (medkg:, mkg:, src:, skos:, rdfs:, schema:, prov:, HP:, ICD10CM:, ...) are
     predeclared. The default graph is the union of the ontology and data graphs (and of the
-    vocabularies' graphs with --vocab).
+    vocabularies' graphs with --vocab). Relative IRIs resolve against the graph's base (--base;
+    so DESCRIBE <concept/sacrum> is medkg:sacrum) unless the query has a BASE line.
 
     Exit 0 on success, 1 when the query is invalid, 2 when an input cannot be read.
     """
@@ -151,7 +159,7 @@ def query(
     assert query is not None
     text = _read_query(query)
     store = new_store(paths, base, _vocab_files(vocab))
-    result = run_query(store, text, base=base)
+    result = run_query(store, text, base=base, base_iri=base)
     if fmt == "table":
         sys.stdout.write(render_table(as_table(result, base)))
     else:

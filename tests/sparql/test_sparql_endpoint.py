@@ -177,7 +177,8 @@ def test_syntax_error_names_line_and_column(client: AsgiClient) -> None:
     assert r.status_code == 400 and media(r) == "application/json"
     body = r.json()
     assert body["error"] == "malformed_query" and body["line"] == 3 and body["column"] > 1
-    assert body["message"].startswith(f"SPARQL syntax error at line 3, column {body['column']}: expected")
+    assert body["message"].startswith(f"SPARQL syntax error at line 3, column {body['column']}: ")
+    assert "expected one of: " in body["message"] and "[_]" not in body["message"]
 
 
 def test_update_in_query_parameter_is_a_syntax_error(client: AsgiClient) -> None:

@@ -7,12 +7,14 @@ and sentences) and, for properties, how often they are used.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from medkg.graph.namespaces import converter, prefixes
 from medkg.sparql.client import QueryFunction, Term, Triple, construct, iri, prologue, select
+from medkg.sparql.writers import write_rdfxml
 
 MAX_STATEMENTS = 500  # per direction on one page; the page says when there are more
 _LABEL = "skos:prefLabel|rdfs:label|dcterms:title|foaf:name"
@@ -155,9 +157,16 @@ def to_oxigraph(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 
 def serialize_triples(triples: list[Triple], fmt: ox.RdfFormat, base: str) -> bytes:
-    """Triples written in an RDF syntax, with the graph's prefixes where the syntax has them."""
+    """Triples written in an RDF syntax, with the graph's prefixes where the syntax has them.
+
+    Raises medkg.sparql.writers.Unwritable when RDF/XML cannot carry them (its message names the
+    syntaxes that can)."""
     graph = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in triples]  # type: ignore[arg-type]
-    if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
+    if fmt == ox.RdfFormat.RDF_XML:  # the engine's RDF/XML is not well formed for every graph
+        output = io.BytesIO()
+        write_rdfxml(graph, output, prefixes(base))
+        return output.getvalue()
+    if fmt == ox.RdfFormat.TURTLE:
         data = ox.serialize(graph, format=fmt, prefixes=prefixes(base))
     else:
         data = ox.serialize(graph, format=fmt)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -10,7 +11,10 @@ from typing import IO, Union
 import pyoxigraph as ox
 
 from medkg.graph.namespaces import DEFAULT_BASE, converter, prefixes
+from medkg.sparql import writers
+from medkg.sparql.errors import explain
 from medkg.sparql.text import declares_dataset
+from medkg.sparql.writers import Unwritable
 
 QueryResult = Union[ox.QuerySolutions, ox.QueryBoolean, ox.QueryTriples]
 
@@ -31,16 +35,16 @@ class QueryError(Exception):
 _SYNTAX_AT = re.compile(r"^error at (\d+):(\d+): (.*)$", re.DOTALL)
 
 
-def syntax_error(error: SyntaxError) -> QueryError:
-    """A parser error as a QueryError naming the line and column."""
+def syntax_error(error: SyntaxError, query: str = "", base: str = DEFAULT_BASE) -> QueryError:
+    """A parser error as a QueryError that says in words what is wrong (medkg.sparql.errors),
+    naming the line and column."""
     text = str(error)
     match = _SYNTAX_AT.match(text)
     if match is None:
         return QueryError(f"SPARQL syntax error: {text}")
     line, column, reason = int(match.group(1)), int(match.group(2)), " ".join(match.group(3).split())
-    if len(reason) > 240:  # the parser lists every token it could take; the first ones are enough
-        reason = reason[:240].rsplit(", ", 1)[0] + ", ..."
-    return QueryError(f"SPARQL syntax error at line {line}, column {column}: {reason}", line, column)
+    said = explain(query, line, column, reason, _known_prefixes(base))
+    return QueryError(f"SPARQL syntax error at line {line}, column {column}: {said}", line, column)
 
 
 def run_query(
@@ -74,7 +78,7 @@ def run_query(
     try:
         return store.query(sparql, **options)  # type: ignore[arg-type]
     except SyntaxError as error:
-        raise syntax_error(error) from error
+        raise syntax_error(error, sparql, base) from error
     except ValueError as error:
         raise QueryError(str(error)) from error
 
@@ -165,35 +169,60 @@ GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
 
 
 def serialize(result: QueryResult, fmt: str, base: str = DEFAULT_BASE) -> bytes:
-    """Results in a named standard format, written by the engine (not row by row in Python)."""
+    """Results in a named standard format (json, xml, csv, tsv; turtle, ntriples, rdfxml, jsonld).
+
+    Raises QueryError for a format that does not fit the result's kind, or cannot carry this answer
+    (medkg.sparql.writers.Unwritable: the message names the formats that can)."""
     if isinstance(result, ox.QueryTriples):
         if fmt not in GRAPH_FORMATS:
             raise QueryError(f"a graph result cannot be written as {fmt!r}; use one of {', '.join(GRAPH_FORMATS)}")
-        rdf_format = GRAPH_FORMATS[fmt]
-        if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
-            return ox.serialize(result, format=rdf_format, prefixes=prefixes(base))  # type: ignore[no-any-return]
-        return result.serialize(format=rdf_format)  # type: ignore[no-any-return]
-    if fmt not in RESULTS_FORMATS:
-        raise QueryError(f"a SELECT/ASK result cannot be written as {fmt!r}; use one of {', '.join(RESULTS_FORMATS)}")
-    return result.serialize(format=RESULTS_FORMATS[fmt])  # type: ignore[no-any-return]
+        engine_format: ox.QueryResultsFormat | ox.RdfFormat = GRAPH_FORMATS[fmt]
+    else:
+        if fmt not in RESULTS_FORMATS:
+            raise QueryError(f"a SELECT/ASK result cannot be written as {fmt!r}; use one of {', '.join(RESULTS_FORMATS)}")
+        engine_format = RESULTS_FORMATS[fmt]
+    output = io.BytesIO()
+    try:
+        write_result(result, engine_format, output, base)
+    except Unwritable as error:
+        raise QueryError(f"{error.reason}; use --format {' or '.join(error.alternatives)}") from error
+    return output.getvalue()
 
 
 def write_result(
-    result: QueryResult,
+    result: QueryResult | list[ox.Triple],
     engine_format: ox.QueryResultsFormat | ox.RdfFormat,
     output: IO[bytes],
     base: str = DEFAULT_BASE,
 ) -> None:
-    """Streams results into ``output`` in the engine's format, as the engine produces them.
+    """Writes results into ``output`` in a format, as the engine produces them (streaming).
 
-    Turtle and RDF/XML graphs get the graph's prefixes; the other syntaxes have none to use.
+    CSV, SPARQL XML and RDF/XML are written by medkg.sparql.writers (the engine's are not well
+    formed for every answer), the others by the engine. Turtle, TriG and RDF/XML graphs get the
+    graph's prefixes. Raises medkg.sparql.writers.Unwritable when XML cannot carry the answer; what
+    was written is then incomplete, so a caller must hold XML output until this returns.
     """
-    if isinstance(result, ox.QueryTriples):
+    if isinstance(result, ox.QueryTriples | list):  # a list: triples from a remote server
         assert isinstance(engine_format, ox.RdfFormat)
-        if engine_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML):
+        if engine_format == ox.RdfFormat.RDF_XML:
+            writers.write_rdfxml(result, output, _known_prefixes(base))
+        elif engine_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
             ox.serialize(result, output, format=engine_format, prefixes=_known_prefixes(base))
+        elif isinstance(result, list):
+            ox.serialize(result, output, format=engine_format)
         else:
             result.serialize(output, format=engine_format)
+        return
+    assert isinstance(engine_format, ox.QueryResultsFormat)
+    if isinstance(result, ox.QuerySolutions) and engine_format == ox.QueryResultsFormat.CSV:
+        writers.write_csv(result, output)
+    elif isinstance(result, ox.QuerySolutions) and engine_format == ox.QueryResultsFormat.XML:
+        writers.write_xml_results(result, output)
     else:
-        assert isinstance(engine_format, ox.QueryResultsFormat)
         result.serialize(output, format=engine_format)
+
+
+def holds_output(engine_format: ox.QueryResultsFormat | ox.RdfFormat) -> bool:
+    """Whether an answer in this format must be held whole before sending: XML formats, which
+    may find a term they cannot carry midway (then the answer is a 406, not a cut 200)."""
+    return engine_format in (ox.QueryResultsFormat.XML, ox.RdfFormat.RDF_XML)

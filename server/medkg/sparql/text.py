@@ -140,3 +140,9 @@ def data_operations(update: str) -> list[tuple[str, str]] | None:
         operations.append((word, "".join(prologue) + " INSERT " + body))
         i = j + 1
     return operations
+
+
+def lexemes(text: str) -> list[tuple[int, str]]:
+    """Every token of a query as written, with its offset: strings, IRIs and comments whole, words
+    (keywords, prefixed names, variables) and single punctuation characters. For error messages."""
+    return [(m.start(), m.group()) for m in _TOKEN.finditer(text)]

@@ -26,8 +26,9 @@ import pyoxigraph as ox
 
 from medkg.graph.namespaces import DEFAULT_BASE
 from medkg.sparql import formats, sandbox, wire
-from medkg.sparql.query import QueryError, result_kind, run_query, write_result
+from medkg.sparql.query import QueryError, holds_output, result_kind, run_query, write_result
 from medkg.sparql.text import nesting_depth, uses_service
+from medkg.sparql.writers import Unwritable
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,10 @@ class _FrameWriter(io.RawIOBase):
     in the web front; the HEAD frame says so.
     """
 
-    def __init__(self, sock: socket.socket, content_type: bytes, chunk_size: int, gzip: bool = False) -> None:
+    def __init__(self, sock: socket.socket, content_type: bytes, chunk_size: int, gzip: bool = False,
+                 hold: bool = False) -> None:
         super().__init__()
+        self._hold = hold  # send nothing before finish(): the answer may yet turn out unwritable
         self._sock = sock
         self._content_type = content_type
         self._head_sent = False
@@ -64,7 +67,7 @@ class _FrameWriter(io.RawIOBase):
 
     def write(self, data: Any) -> int:
         self._data += data
-        if len(self._data) >= self._chunk_size:
+        if len(self._data) >= self._chunk_size and not self._hold:
             self._send(final=False)
         return len(data)
 
@@ -137,9 +140,16 @@ def answer(store: ox.Store, request: dict[str, Any], sock: socket.socket, config
             )
         )
         return
-    writer = _FrameWriter(sock, fmt.content_type.encode(), config.chunk_size, bool(request.get("gzip")))
+    writer = _FrameWriter(sock, fmt.content_type.encode(), config.chunk_size, bool(request.get("gzip")),
+                          hold=holds_output(fmt.engine))
     try:
         write_result(result, fmt.engine, writer, config.base)  # type: ignore[arg-type]
+    except Unwritable as error:  # nothing has been sent: the XML formats are held whole
+        writer.discard()
+        acceptable = [f.media_type for f in candidates if f.name in error.alternatives]
+        sock.sendall(_error(406, "not_acceptable", f"{error.reason}; ask for one of: {', '.join(acceptable)}",
+                            acceptable=acceptable))
+        return
     except (OSError, RuntimeError, ValueError) as error:  # raised while the engine evaluates lazily
         # The front turns this into an error status if no byte has reached the client yet, and
         # cuts the connection otherwise.

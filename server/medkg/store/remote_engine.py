@@ -1,8 +1,9 @@
 """Serving `--store URL`: /sparql and the concept API over a remote SPARQL 1.1 server.
 
 There is no local store, so no query workers: a query is forwarded to the server from a thread
-(its HTTP request has the query's timeout), and its answer comes back as the same frames a worker
-sends (HEAD, DATA, END, or an ERROR with its status), so /sparql relays it unchanged.
+(its HTTP request has the query's timeout), and its answer (SPARQL JSON or N-Triples) is written in
+the client's format by medkg's writers, as the same frames a worker sends (HEAD, DATA, END, or an
+ERROR with its status), so /sparql relays it as it relays a worker's.
 
 - ``RemoteEngine``: the ``QueryEngine`` interface (run, open, stop, ...), at most ``workers``
   queries at once and ``max_queue`` waiting, as the worker pool does;
@@ -16,6 +17,7 @@ keeps its 400 (or 406); anything else is a 502 naming the server.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -23,10 +25,12 @@ from typing import Any
 import pyoxigraph as ox
 
 from medkg.graph.namespaces import DEFAULT_BASE, prefixes
-from medkg.sparql import wire
+from medkg.sparql import formats, wire
 from medkg.sparql.engine import EngineBusy, QueryEngine, QueryRequest, QueryTimeout
+from medkg.sparql.query import result_kind, write_result
 from medkg.sparql.text import declares_dataset, nesting_depth, uses_service
 from medkg.sparql.worker import _SERVICE_REFUSED, MAX_NESTING, WorkerConfig
+from medkg.sparql.writers import Unwritable
 from medkg.store.errors import StoreOptionError
 from medkg.store.remote import (
     RemoteBadReply,
@@ -67,8 +71,10 @@ class RemoteRun:
     """One forwarded query, read with ``next_frame()`` like a worker's run."""
 
     def __init__(self, engine: RemoteEngine, task: asyncio.Future[Reply] | tuple[int, bytes],
-                 timeout: float) -> None:
+                 timeout: float, accept: str | None = None, base: str = DEFAULT_BASE) -> None:
         self._engine = engine
+        self._accept = accept  # the client's Accept header: the answer is rewritten for it
+        self._base = base
         self.timeout = timeout
         self.expired = False
         self.complete = False
@@ -98,8 +104,8 @@ class RemoteRun:
             return [_error(502, "remote_store_failed", str(refused))]
         except RemoteError as failure:
             return [_error(failure.status, "remote_store_failed", str(failure))]
-        content_type = reply.content_type.encode("latin-1") or _RESULTS.encode()
-        return [(wire.HEAD, content_type), (wire.DATA, reply.body), (wire.END, b"")]
+        # Off the event loop: parsing and writing grow with the answer.
+        return await asyncio.to_thread(rewritten, reply.content_type, reply.body, self._accept, self._base)
 
     def cancel(self) -> None:
         if self._task is not None:
@@ -107,6 +113,33 @@ class RemoteRun:
 
     def close(self) -> None:
         self._engine._done()
+
+
+def rewritten(content_type: str, body: bytes, accept: str | None, base: str) -> list[tuple[int, bytes]]:
+    """A remote server's SPARQL JSON or N-Triples answer, written in the format the client accepts
+    by medkg's writers (so every answer is well formed, as with the local stores: a remote
+    server's own CSV or RDF/XML may not be, medkg.sparql.writers), as wire frames."""
+    media = content_type.split(";")[0].strip().lower()
+    try:
+        if media == "application/n-triples":
+            result: Any = [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+            kind = "graph"
+        else:
+            result = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            kind = result_kind(result)
+    except (SyntaxError, ValueError) as error:
+        return [_error(502, "remote_store_failed", f"the SPARQL server sent an unreadable result: {error}")]
+    fmt = formats.negotiate(accept, formats.formats_for(kind))
+    if fmt is None:
+        return [_error(406, "not_acceptable", "none of the media types in the Accept header can hold this "
+                       f"result; ask for one of: {formats.offered(kind)}")]
+    output = io.BytesIO()
+    try:
+        write_result(result, fmt.engine, output, base)
+    except Unwritable as error:
+        acceptable = [f.media_type for f in formats.formats_for(kind) if f.name in error.alternatives]
+        return [_error(406, "not_acceptable", f"{error.reason}; ask for one of: {', '.join(acceptable)}")]
+    return [(wire.HEAD, fmt.content_type.encode()), (wire.DATA, output.getvalue()), (wire.END, b"")]
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, bytes]:
@@ -166,7 +199,7 @@ class RemoteEngine(QueryEngine):
             await self._slots.acquire()
         self._running += 1
         left = max(timeout - (loop.time() - start), 0.001)
-        return RemoteRun(self, self._forward(request, left), left)
+        return RemoteRun(self, self._forward(request, left), left, request.accept, self.config.base)
 
     def _forward(self, request: QueryRequest, timeout: float) -> asyncio.Future[Reply] | tuple[int, bytes]:
         query = request.query
@@ -177,7 +210,7 @@ class RemoteEngine(QueryEngine):
         store = self.remote
         default, named = dataset(store, query, request.default_graphs, request.named_graphs)
         text = prepared(query, self.config.base, request.base_iri)
-        accept = request.accept or (_RESULTS + ", application/n-triples;q=0.9")
+        accept = _RESULTS + ", application/n-triples;q=0.9"  # rewritten for the client (``rewritten``)
         return asyncio.ensure_future(asyncio.to_thread(
             store.query, text, accept, default_graphs=default, named_graphs=named, timeout=timeout))
 

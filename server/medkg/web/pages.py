@@ -146,9 +146,15 @@ class Pages:
             if not triples:
                 return self._missing(request, offer, target, local)
             from medkg.concepts.describe import serialize_triples
+            from medkg.sparql.writers import Unwritable
 
-            return Response(serialize_triples(triples, offer[2], service.base), media_type=offer[1],
-                            headers={"Vary": "Accept"})
+            try:
+                data = serialize_triples(triples, offer[2], service.base)
+            except Unwritable as error:
+                others = ", ".join(o[1] for o in OFFERS if o[2] not in (None, ox.RdfFormat.RDF_XML))
+                return PlainTextResponse(f"406 Not Acceptable: {error.reason}; this resource is available as {others}\n",
+                                         status_code=406, headers={"Vary": "Accept"})
+            return Response(data, media_type=offer[1], headers={"Vary": "Accept"})
         if target in service.index.concepts:
             concept = service.lookup(target)
             return self.render(request, "concept.html", c=concept, kind_iri=service.index.kind_of[target],

@@ -70,6 +70,8 @@ class WriteGate:
             status = int(reply.get("status", 500))
             code = {400: "malformed_write", 403: "forbidden_write", 413: "write_too_large",
                     422: "shacl_violation"}.get(status, "write_failed")
+            if reply.get("error") == "UnservableWrite":
+                code = "not_xml_characters"
             extra = {"report": reply["report"]} if reply.get("report") is not None else {}
             raise WriteRefused(status, code, str(reply.get("message")), **extra)
         if not (reply.get("added") or reply.get("removed")):

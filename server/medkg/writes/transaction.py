@@ -34,6 +34,7 @@ from rdflib import Graph
 
 from medkg.graph.namespaces import DEFAULT_BASE, GRAPH
 from medkg.sparql.text import _tokens, data_operations, uses_service
+from medkg.sparql.writers import xml_unsafe
 from medkg.validation import load_shapes, validate_store
 from medkg.validation.report import ValidationReport
 from medkg.writes import default_graph, focus
@@ -74,6 +75,28 @@ class WriteRejected(WriteError):
     def __init__(self, report: ValidationReport) -> None:
         super().__init__(f"the write would leave the graph invalid: {report.summary()}")
         self.report = report
+
+
+class UnservableWrite(WriteError):
+    """The write would store a character XML 1.0 cannot carry (422): every graph stays servable in
+    every format the server offers, RDF/XML and SPARQL XML results included."""
+
+    status = 422
+
+
+def _check_servable(added: set[ox.Quad]) -> None:
+    """Raises UnservableWrite for an added IRI or literal holding a character outside XML 1.0's Char
+    production (section 2.2: U+0000-U+0008, U+000B, U+000C, U+000E-U+001F, U+FFFE, U+FFFF)."""
+    for quad in added:
+        for term in (quad.subject, quad.predicate, quad.object, quad.graph_name):
+            if isinstance(term, (ox.NamedNode, ox.Literal)):
+                bad = xml_unsafe(term.value)
+                if bad is not None:
+                    what = f"the literal {term.value!r}" if isinstance(term, ox.Literal) else f"the IRI <{term.value}>"
+                    raise UnservableWrite(
+                        f"{what} holds U+{ord(bad):04X}, a character XML 1.0 cannot carry: the graph is served "
+                        "as RDF/XML and SPARQL XML results too, so it is not stored; remove the character or "
+                        "write it out in words")
 
 
 @dataclass(frozen=True)
@@ -218,6 +241,7 @@ class WriteCore:
             if len(added) + len(removed) > self.max_changed_triples:
                 raise WriteTooLarge(f"the write changes {len(added) + len(removed)} triples; at most "
                                     f"{self.max_changed_triples} may change per request")
+            _check_servable(added)
             changed = added | removed
             provenance = ox.NamedNode(self.base + PROVENANCE_GRAPH)
             if any(q.graph_name == provenance for q in changed):  # whatever the spelling of the IRI
