@@ -9,6 +9,11 @@ sends (HEAD, DATA, END, or an ERROR with its status), so /sparql relays it uncha
 - ``RemoteStoreView``: the few ``pyoxigraph.Store`` methods the concept service and the service
   description call (``query``, ``named_graphs``), answered by the server.
 
+A server that answers in the standard formats has its answer relayed byte for byte. Virtuoso 7 does
+not (an ASK answered as a table, ``nodeID://`` blank nodes, xsd:duration as seconds: see
+``medkg.store_remote.standard_results``): its answers are asked for as SPARQL JSON or N-Triples,
+mended, and written in the format the client negotiated, as the embedded store's workers do.
+
 Remote failures: a timeout is a ``QueryTimeout`` (504); a query the server refuses as malformed
 keeps its 400 (or 406); anything else is a 502 naming the server.
 """
@@ -22,9 +27,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from medkg import wire
+from medkg import formats, wire
 from medkg.engine import EngineBusy, QueryEngine, QueryRequest, QueryTimeout
 from medkg.namespaces import prefixes
+from medkg.query import _known_prefixes
 from medkg.sparql_text import declares_dataset, nesting_depth, uses_service
 from medkg.store_remote import (
     RemoteBadReply,
@@ -33,7 +39,10 @@ from medkg.store_remote import (
     RemoteStore,
     RemoteTimeout,
     Reply,
+    _is_ask,
     _is_graph_query,
+    standard_results,
+    standard_triples,
 )
 from medkg.worker import _SERVICE_REFUSED, MAX_NESTING, WorkerConfig
 
@@ -88,6 +97,8 @@ class RemoteRun:
         except RemoteTimeout:
             self.expired = True
             raise QueryTimeout(self.timeout) from None
+        except _NotAcceptable as refused:
+            return [_error(406, "not_acceptable", str(refused))]
         except RemoteRejected as refused:
             if refused.remote_status in (400, 406):  # the client's query or Accept: theirs to fix
                 code = "malformed_query" if refused.remote_status == 400 else "not_acceptable"
@@ -174,6 +185,9 @@ class RemoteEngine(QueryEngine):
         store = self.remote
         default, named = dataset(store, query, request.default_graphs, request.named_graphs)
         text = prepared(query, self.config.base, request.base_iri)
+        if store.virtuoso:
+            return asyncio.ensure_future(asyncio.to_thread(
+                _rewritten, store, text, request.accept, default, named, timeout, self.config.base))
         accept = request.accept or (_RESULTS + ", application/n-triples;q=0.9")
         return asyncio.ensure_future(asyncio.to_thread(
             store.query, text, accept, default_graphs=default, named_graphs=named, timeout=timeout))
@@ -183,6 +197,50 @@ class RemoteEngine(QueryEngine):
             self._running -= 1
             if self._slots is not None:
                 self._slots.release()
+
+
+class _NotAcceptable(RemoteError):
+    """No media type of the client's Accept header can hold the result."""
+
+
+def _rewritten(store: RemoteStore, query: str, accept: str | None, default: list[str], named: list[str],
+               timeout: float, base: str) -> Reply:
+    """The server's answer in standard SPARQL JSON / N-Triples, mended, written as ``accept`` asks.
+
+    Raises _NotAcceptable (406) when the Accept header takes no format of the result's kind.
+    """
+    graph = _is_graph_query(query)
+    kind = "graph" if graph else "boolean" if _is_ask(query) else "solutions"
+    fmt = formats.negotiate(accept, formats.formats_for(kind))
+    if fmt is None:
+        form = {"graph": "a CONSTRUCT or DESCRIBE", "boolean": "an ASK", "solutions": "a SELECT"}[kind]
+        raise _NotAcceptable(f"none of the media types in the Accept header can hold {form} result; "
+                             f"ask for one of: {formats.offered(kind)}")
+    result = _parsed(store, query, default, named, timeout)
+    if isinstance(result, list):
+        assert isinstance(fmt.engine, ox.RdfFormat)
+        known = fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
+        body = ox.serialize(result, format=fmt.engine, prefixes=_known_prefixes(base) if known else None)
+    else:
+        assert isinstance(fmt.engine, ox.QueryResultsFormat)
+        body = result.serialize(format=fmt.engine)
+    assert body is not None  # no output given: the bytes are returned
+    return Reply(200, fmt.content_type, body, store.server)
+
+
+def _parsed(store: RemoteStore, query: str, default: list[str], named: list[str],
+            timeout: float | None = None) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
+    """A query's answer from the server, standard and parsed (triples for CONSTRUCT / DESCRIBE)."""
+    graph = _is_graph_query(query)
+    reply = store.query(query, "application/n-triples" if graph else _RESULTS, default_graphs=default,
+                        named_graphs=named, timeout=timeout)
+    try:
+        if graph:
+            return standard_triples(ox.parse(reply.body, format=ox.RdfFormat.N_TRIPLES))
+        data = standard_results(json.loads(reply.body), _is_ask(query))
+        return ox.parse_query_results(json.dumps(data).encode(), format=ox.QueryResultsFormat.JSON)
+    except (SyntaxError, ValueError, AttributeError, TypeError) as error:
+        raise RemoteBadReply(f"the SPARQL server {store.url} sent an unreadable result: {error}") from error
 
 
 class RemoteStoreView:
@@ -203,15 +261,7 @@ class RemoteStoreView:
             named = [g.value for g in named_graphs or ()]
         else:
             default, named = dataset(self.remote, query, None, None)
-        graph_query = _is_graph_query(query)
-        reply = self.remote.query(head + query, "application/n-triples" if graph_query else _RESULTS,
-                                  default_graphs=default, named_graphs=named)
-        try:
-            if graph_query:
-                return [quad.triple for quad in ox.parse(reply.body, format=ox.RdfFormat.N_TRIPLES)]
-            return ox.parse_query_results(reply.body, format=ox.QueryResultsFormat.JSON)
-        except (SyntaxError, ValueError) as error:
-            raise RemoteBadReply(f"the SPARQL server {self.remote.url} sent an unreadable result: {error}") from error
+        return _parsed(self.remote, head + query, default, named)
 
     def named_graphs(self) -> Iterator[ox.NamedNode]:
         if self.remote.graphs is not None:
