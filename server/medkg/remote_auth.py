@@ -82,15 +82,18 @@ class Challenge:
         return cls("digest", params.get("realm", ""), params["nonce"], params.get("opaque"), algorithm,
                    "auth" in qops, params.get("stale", "").lower() == "true")
 
-    def answer(self, who: Credentials, method: str, url: str) -> str:
-        """The ``Authorization`` header for one request (RFC 7616 section 3.4; RFC 7617 section 2)."""
+    def answer(self, who: Credentials, method: str, url: str, cnonce: str | None = None) -> str:
+        """The ``Authorization`` header for one request (RFC 7616 section 3.4; RFC 7617 section 2).
+
+        ``cnonce``: the client nonce (random unless given, as tests do to replay RFC 7616's examples).
+        """
         if self.scheme == "basic":
             return "Basic " + base64.b64encode(f"{who.user}:{who.password}".encode()).decode("ascii")
         hash_ = _HASHES[self.algorithm.removesuffix("-SESS")]
         parts = urllib.parse.urlsplit(url)
         uri = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self.count += 1
-        nc, cnonce = f"{self.count:08x}", secrets.token_hex(8)
+        nc, cnonce = f"{self.count:08x}", cnonce or secrets.token_hex(8)
         ha1 = hash_(f"{who.user}:{self.realm}:{who.password}")
         if self.algorithm.endswith("-SESS"):
             ha1 = hash_(f"{ha1}:{self.nonce}:{cnonce}")
