@@ -106,7 +106,7 @@ class RemoteRun:
             return [_error(502, "remote_store_failed", str(refused))]
         except RemoteError as failure:
             return [_error(failure.status, "remote_store_failed", str(failure))]
-        content_type = reply.content_type.encode("latin-1") or _RESULTS.encode()
+        content_type = _content_type(reply.content_type).encode("latin-1")
         return [(wire.HEAD, content_type), (wire.DATA, reply.body), (wire.END, b"")]
 
     def cancel(self) -> None:
@@ -115,6 +115,13 @@ class RemoteRun:
 
     def close(self) -> None:
         self._engine._done()
+
+
+def _content_type(relayed: str) -> str:
+    """The server's Content-Type as the embedded store writes it (a charset on text types), else as sent."""
+    media = relayed.split(";")[0].strip().lower()
+    known = next((f for f in (*formats.RESULTS_FORMATS, *formats.GRAPH_FORMATS) if f.media_type == media), None)
+    return known.content_type if known is not None else relayed or _RESULTS
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, bytes]:
