@@ -254,9 +254,9 @@ TransactionFile = {db}/virtuoso-temp.trx
 [Parameters]
 ServerPort = {isql_port}
 DisableUnixSocket = 1
-; a throwaway database on a shared 2-core machine: ~160 MB of buffers, 2 threads per query
-NumberOfBuffers = 20000
-MaxDirtyBuffers = 15000
+; a throwaway database on a shared 2-core machine: 20000 buffers of 8 KB (~160 MB) unless told, 2 threads per query
+NumberOfBuffers = {buffers}
+MaxDirtyBuffers = {dirty_buffers}
 MaxQueryMem = 512M
 ThreadsPerQuery = 2
 AsyncQueueMaxThreads = 2
@@ -284,6 +284,7 @@ class VirtuosoServer:
     url: str  # http://127.0.0.1:PORT
     process: subprocess.Popen[bytes]
     password: str  # of VIRTUOSO_USER
+    isql_port: int = 0  # its SQL port (dba/dba), e.g. for its bulk loader
 
     @property
     def query(self) -> str:
@@ -307,10 +308,11 @@ def virtuoso_binaries() -> tuple[str, str]:
 
 
 @contextmanager
-def run_virtuoso(location: Path) -> Iterator[VirtuosoServer]:
+def run_virtuoso(location: Path, buffers: int = 20_000) -> Iterator[VirtuosoServer]:
     """Virtuoso with a fresh database in ``location``, on free ports, until the block ends.
 
     Its ini file is written here; the loader's user gets the SPARQL_UPDATE role through isql.
+    ``buffers``: its page cache, in 8 KB pages (OpenLink's guide: ~85,000 per GB of memory to use).
     """
     import secrets
 
@@ -318,12 +320,13 @@ def run_virtuoso(location: Path) -> Iterator[VirtuosoServer]:
     location.mkdir(parents=True, exist_ok=True)
     http_port, isql_port = free_port(), free_port()
     ini = location / "virtuoso.ini"
-    ini.write_text(_VIRTUOSO_INI.format(db=location, http_port=http_port, isql_port=isql_port), encoding="utf-8")
+    ini.write_text(_VIRTUOSO_INI.format(db=location, http_port=http_port, isql_port=isql_port, buffers=buffers,
+                                        dirty_buffers=buffers * 3 // 4), encoding="utf-8")
     password = secrets.token_hex(12)
     with tempfile.TemporaryFile() as log:  # not a pipe: a chatty server must never block on it
         process = subprocess.Popen([server_binary, "+foreground", "+configfile", str(ini)], cwd=location,
                                    stdout=log, stderr=subprocess.STDOUT)
-        server = VirtuosoServer(f"http://127.0.0.1:{http_port}", process, password)
+        server = VirtuosoServer(f"http://127.0.0.1:{http_port}", process, password, isql_port)
         try:
             deadline = time.monotonic() + 60
             while True:
