@@ -180,7 +180,7 @@ def serve(
     ] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
-    store: Annotated[str, typer.Option(help="Where the graph lives: memory; DIR, a persistent on-disk store (loaded once, reloaded when the inputs change); or the query endpoint URL of a SPARQL server that holds it (see medkg load).")] = "memory",
+    store: Annotated[str, typer.Option(help="Where the graph lives: memory; DIR, a persistent on-disk store (loaded once, reloaded when the inputs change); or the query endpoint URL of a SPARQL server that holds it, put there by medkg load (oxigraph serve: http://HOST:7878/query; Virtuoso: http://HOST:8890/sparql).")] = "memory",
     no_validate: Annotated[bool, typer.Option("--no-validate", help="Serve even if the graph violates the shapes.")] = False,
     timeout: Annotated[
         float, typer.Option(help="Seconds a query may run before it is stopped (504). Clients may ask for less with ?timeout=.", min=0.001)
