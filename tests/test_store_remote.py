@@ -22,10 +22,10 @@ from conftest import OxigraphServer, VirtuosoServer, free_port
 from medkg.concepts import ConceptService
 from medkg.concepts.describe import to_oxigraph
 from medkg.concepts.sparql import Term
-from medkg.namespaces import DATA_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH
-from medkg.remote_load import LoadReport, bnode_safe_batches, load_into
 from medkg.loading import RdfInputError
+from medkg.namespaces import DATA_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH
 from medkg.remote_auth import Credentials
+from medkg.remote_load import LoadReport, bnode_safe_batches, load_into
 from medkg.store_remote import (
     Endpoints,
     RemoteBadReply,

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import os
 import re
 import secrets
 import urllib.parse
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class Challenge:
     algorithm: str = "MD5"
     qop: bool = False
     stale: bool = False
-    count: int = 0
+    _counts: Iterator[int] = field(default_factory=lambda: itertools.count(1), repr=False)
 
     @classmethod
     def parse(cls, header: str) -> Challenge | None:
@@ -92,8 +93,7 @@ class Challenge:
         hash_ = _HASHES[self.algorithm.removesuffix("-SESS")]
         parts = urllib.parse.urlsplit(url)
         uri = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self.count += 1
-        nc, cnonce = f"{self.count:08x}", cnonce or secrets.token_hex(8)
+        nc, cnonce = f"{next(self._counts):08x}", cnonce or secrets.token_hex(8)  # next(): atomic across threads
         ha1 = hash_(f"{who.user}:{self.realm}:{who.password}")
         if self.algorithm.endswith("-SESS"):
             ha1 = hash_(f"{ha1}:{self.nonce}:{cnonce}")
@@ -111,7 +111,12 @@ class Challenge:
         return "Digest " + ", ".join(fields)
 
 
-_HASHES = {
-    "MD5": lambda text: hashlib.md5(text.encode(), usedforsecurity=False).hexdigest(),
-    "SHA-256": lambda text: hashlib.sha256(text.encode()).hexdigest(),
-}
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_HASHES: dict[str, Callable[[str], str]] = {"MD5": _md5, "SHA-256": _sha256}

@@ -28,8 +28,8 @@ import pyoxigraph as ox
 from medkg.concepts.sparql import iri
 from medkg.loading import RdfInputError, _parser_reason, rdf_files, rdf_format, rebase
 from medkg.namespaces import DATA_GRAPH, DEFAULT_BASE
-from medkg.store_disk import plan_inputs
 from medkg.remote_auth import PASSWORD_VARIABLE, USER_VARIABLE
+from medkg.store_disk import plan_inputs
 from medkg.store_remote import Endpoints, RemoteClient, RemoteRejected, Reply, _excerpt, _origin
 
 # Statuses meaning "no Graph Store Protocol here" (rather than "your data is wrong").

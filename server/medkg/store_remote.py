@@ -159,8 +159,9 @@ class RemoteClient:
         if reply.status != 401 or self.credentials is None or not isinstance(body, bytes | None):
             return reply
         fresh = Challenge.parse(reply.www_authenticate)
-        if fresh is None or (challenge is not None and challenge.nonce == fresh.nonce and not fresh.stale):
-            return reply  # no scheme we speak, or the same challenge refused: wrong credentials
+        if fresh is None:
+            return reply  # no scheme medkg speaks
+        # Answered once more, on the fresh challenge (a nonce may have expired); a second 401 stands.
         self._challenges[origin] = fresh
         headers["Authorization"] = fresh.answer(self.credentials, method, url)
         return self._send(method, url, body, headers, timeout=timeout, retry=retry)
@@ -399,7 +400,7 @@ def standard_results(data: Any, ask: bool) -> dict[str, Any]:
         rows = [row.get(_ASK_COLUMN, {}).get("value") for row in bindings or ()]
         return {"head": {}, "boolean": any(value not in ("0", "false") for value in rows)}
     if not isinstance(bindings, list):
-        return data  # type: ignore[no-any-return]
+        return data
     for row in bindings:
         for term in row.values():
             kind = term.get("type")
