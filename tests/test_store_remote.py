@@ -316,3 +316,15 @@ def test_an_error_status_is_rejected_with_the_servers_words(server: Server) -> N
     with RemoteStore(server.query) as remote, pytest.raises(RemoteRejected, match="answered 400") as failure:
         remote.run("SELECT nonsense")
     assert failure.value.remote_status == 400 and failure.value.status == 502
+
+
+def test_an_answer_cut_short_by_virtuosos_time_limit_is_a_timeout() -> None:
+    # Virtuoso's "anytime query": a 200 with what it found in time, flagged only by X-SQL-State.
+    body = b'{"head": {"vars": ["s"]}, "results": {"bindings": []}}'
+    reply = (b"HTTP/1.1 200 OK\r\nServer: Virtuoso/07.20.3229\r\nX-SQL-State: S1TAT\r\n"
+             b"X-SQL-Message: RC...: Returning incomplete results, query interrupted by result timeout.\r\n"
+             b"Content-Type: application/sparql-results+json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+    with _scripted_server(reply) as url, RemoteStore(url, timeout=5) as remote, \
+            pytest.raises(RemoteTimeout, match="cut its answer short") as failure:
+        remote.run("SELECT * { ?s ?p ?o }")
+    assert failure.value.status == 504
