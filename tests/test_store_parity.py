@@ -57,7 +57,7 @@ SPARQL = [
     "SELECT ?c ?code { ?c skos:exactMatch ?code } ORDER BY ?c ?code LIMIT 20",
     "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/medkg/graph/ontology> { ?s ?p ?o }",
     "SELECT ?x { GRAPH <https://w3id.org/medkg/graph/ontology> { ?x a owl:Class } }",
-    # Where Virtuoso's answers depart from the standard formats (medkg.store_remote.standard_results):
+    # Where Virtuoso's answers depart from the standard formats (medkg.remote_dialect):
     "ASK { medkg:sacrum skos:broader medkg:no-such-thing }",
     "SELECT ?d (DATATYPE(?d) AS ?t) { medkg:sacroplasty mkg:typicalDuration ?d }",
     "SELECT ?p ?o (LANG(?o) AS ?l) { medkg:sacrum ?p ?o FILTER isLiteral(?o) }",

@@ -11,7 +11,7 @@ sends (HEAD, DATA, END, or an ERROR with its status), so /sparql relays it uncha
 
 A server that answers in the standard formats has its answer relayed byte for byte. Virtuoso 7 does
 not (an ASK answered as a table, ``nodeID://`` blank nodes, xsd:duration as seconds: see
-``medkg.store_remote.standard_results``): its answers are asked for as SPARQL JSON or N-Triples,
+``medkg.remote_dialect``): its answers are asked for as SPARQL JSON or N-Triples,
 mended, and written in the format the client negotiated, as the embedded store's workers do.
 
 Remote failures: a timeout is a ``QueryTimeout`` (504); a query the server refuses as malformed
@@ -31,6 +31,7 @@ from medkg import formats, wire
 from medkg.engine import EngineBusy, QueryEngine, QueryRequest, QueryTimeout
 from medkg.namespaces import prefixes
 from medkg.query import _known_prefixes
+from medkg.remote_dialect import standard_results, standard_triples
 from medkg.sparql_text import declares_dataset, nesting_depth, uses_service
 from medkg.store_remote import (
     RemoteBadReply,
@@ -41,8 +42,6 @@ from medkg.store_remote import (
     Reply,
     _is_ask,
     _is_graph_query,
-    standard_results,
-    standard_triples,
 )
 from medkg.worker import _SERVICE_REFUSED, MAX_NESTING, WorkerConfig
 
