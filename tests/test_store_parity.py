@@ -146,6 +146,18 @@ def test_result_formats_equal_the_memory_store(server: LiveServer, packaged_clie
         assert refused.status_code == 406 and refused.json()["error"] == "not_acceptable"
 
 
+def test_service_description_counts_equal_the_memory_store(server: LiveServer, packaged_client: AsgiClient) -> None:
+    # The VoID counts of the service description come from SPARQL over the store (RemoteStoreView).
+    def counts(response: httpx.Response) -> list[str]:
+        assert response.status_code == 200, response.text[:300]
+        return sorted(re.findall(r"void:(?:triples|distinctSubjects|distinctObjects|properties) \d+", response.text))
+
+    turtle = {"Accept": "text/turtle"}
+    with server.client() as client:
+        expected = counts(packaged_client.get("/sparql", headers=turtle))
+        assert expected and counts(client.get("/sparql", headers=turtle)) == expected
+
+
 def _blanked(ntriples: str) -> list[str]:
     return [re.sub(r"_:\S+", "_:b", line) for line in ntriples.splitlines()]
 
