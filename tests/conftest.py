@@ -242,6 +242,129 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Oxigra
         yield server
 
 
+# -- a real OpenLink Virtuoso 7 (Debian `virtuoso-opensource-7`) for the remote store -----------------
+
+
+VIRTUOSO_USER = "medkg-loader"  # a user of its own with the SPARQL_UPDATE role, made by the fixture
+
+_VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {db}/virtuoso.db
+ErrorLogFile = {db}/virtuoso.log
+LockFile = {db}/virtuoso.lck
+TransactionFile = {db}/virtuoso.trx
+xa_persistent_file = {db}/virtuoso.pxa
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = {db}/virtuoso-temp.db
+TransactionFile = {db}/virtuoso-temp.trx
+[Parameters]
+ServerPort = {isql_port}
+DisableUnixSocket = 1
+; a throwaway database on a shared 2-core machine: 20000 buffers of 8 KB (~160 MB) unless told, 2 threads per query
+NumberOfBuffers = {buffers}
+MaxDirtyBuffers = {dirty_buffers}
+MaxQueryMem = 512M
+ThreadsPerQuery = 2
+AsyncQueueMaxThreads = 2
+CheckpointInterval = 0
+DirsAllowed = ., {db}
+[HTTPServer]
+ServerPort = {http_port}
+ServerRoot = {db}
+ServerThreads = 4
+MaxClientConnections = 4
+KeepAliveTimeout = 10
+Charset = UTF-8
+[SPARQL]
+; no row cap (its default, 10000, cuts results short without saying so) and no "anytime" partial answers
+ResultSetMaxRows = 100000000
+MaxQueryExecutionTime = 0
+MaxQueryCostEstimationTime = 0
+"""
+
+
+@dataclass
+class VirtuosoServer:
+    """A running Virtuoso on free ports, its database in a temporary folder."""
+
+    url: str  # http://127.0.0.1:PORT
+    process: subprocess.Popen[bytes]
+    password: str  # of VIRTUOSO_USER
+    isql_port: int = 0  # its SQL port (dba/dba), e.g. for its bulk loader
+
+    @property
+    def query(self) -> str:
+        return self.url + "/sparql"
+
+    @property
+    def credentials(self) -> Any:
+        from medkg.store.remote_auth import Credentials
+
+        return Credentials(VIRTUOSO_USER, self.password)
+
+
+def virtuoso_binaries() -> tuple[str, str]:
+    """`virtuoso-t` and `isql-vt` (Debian's virtuoso-opensource-7, installed by .ci/run)."""
+    import shutil
+
+    server, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
+    if server is None or isql is None:
+        pytest.fail("Virtuoso is missing: apt-get install virtuoso-opensource-7 (as .ci/run does)")
+    return server, isql
+
+
+@contextmanager
+def run_virtuoso(location: Path, buffers: int = 20_000) -> Iterator[VirtuosoServer]:
+    """Virtuoso with a fresh database in ``location``, on free ports, until the block ends.
+
+    Its ini file is written here; the loader's user gets the SPARQL_UPDATE role through isql.
+    ``buffers``: its page cache, in 8 KB pages (OpenLink's guide: ~85,000 per GB of memory to use).
+    """
+    import secrets
+
+    server_binary, isql = virtuoso_binaries()
+    location.mkdir(parents=True, exist_ok=True)
+    http_port, isql_port = free_port(), free_port()
+    ini = location / "virtuoso.ini"
+    ini.write_text(_VIRTUOSO_INI.format(db=location, http_port=http_port, isql_port=isql_port, buffers=buffers,
+                                        dirty_buffers=buffers * 3 // 4), encoding="utf-8")
+    password = secrets.token_hex(12)
+    with tempfile.TemporaryFile() as log:  # not a pipe: a chatty server must never block on it
+        process = subprocess.Popen([server_binary, "+foreground", "+configfile", str(ini)], cwd=location,
+                                   stdout=log, stderr=subprocess.STDOUT)
+        server = VirtuosoServer(f"http://127.0.0.1:{http_port}", process, password, isql_port)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"virtuoso-t exited with {process.returncode}: {log.read().decode()}")
+                try:
+                    if httpx.get(server.query, params={"query": "ASK {}"}, timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("virtuoso-t did not answer within 60 s")
+                time.sleep(0.1)
+            # A fresh database's administrator is dba/dba: fine for a throwaway bound to 127.0.0.1.
+            sql = (f"DB.DBA.USER_CREATE('{VIRTUOSO_USER}', '{password}'); "
+                   f'GRANT SPARQL_UPDATE TO "{VIRTUOSO_USER}";')
+            subprocess.run([isql, f"127.0.0.1:{isql_port}", "dba", "dba", f"exec={sql}"], check=True,
+                           capture_output=True, timeout=60)
+            yield server
+        finally:
+            stop_process(process, grace=30)
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServer]:
+    """Virtuoso for the whole session (empty at first: tests load what they need)."""
+    with run_virtuoso(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield server
+
+
 # -- the packaged graph served over each store, for the whole session -------------------------------
 # The concept-API suite runs on all three (issue 6): memory in-process (`packaged_client`), and a
 # real `medkg serve` over an on-disk store and over a remote `oxigraph serve` holding only it.
@@ -266,6 +389,17 @@ def remote_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
         load_into(endpoints(oxigraph.query))
         with start_server("--store", oxigraph.query, "--workers", "2") as live:
             yield live
+
+
+@pytest.fixture(scope="session")
+def virtuoso_remote_server(virtuoso_server: VirtuosoServer) -> Iterator[LiveServer]:
+    """`medkg serve --store URL` over the session's Virtuoso, loaded with the packaged graph."""
+    from medkg.store.remote import endpoints
+    from medkg.store.remote_load import load_into
+
+    load_into(endpoints(virtuoso_server.query, credentials=virtuoso_server.credentials))
+    with start_server("--store", virtuoso_server.query, "--workers", "2") as live:
+        yield live
 
 
 @pytest.fixture(scope="session")

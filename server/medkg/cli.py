@@ -228,7 +228,7 @@ def serve(
     ] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
-    store: Annotated[str, typer.Option(help="Where the graph lives: memory; DIR, a persistent on-disk store (loaded once, reloaded when the inputs change); or the query endpoint URL of a SPARQL server that holds it (see medkg load).")] = "memory",
+    store: Annotated[str, typer.Option(help="Where the graph lives: memory; DIR, a persistent on-disk store (loaded once, reloaded when the inputs change); or the query endpoint URL of a SPARQL server that holds it, put there by medkg load (oxigraph serve: http://HOST:7878/query; Virtuoso: http://HOST:8890/sparql).")] = "memory",
     no_validate: Annotated[bool, typer.Option("--no-validate", help="Serve even if the graph violates the shapes.")] = False,
     timeout: Annotated[
         float, typer.Option(help="Seconds a query may run before it is stopped (504). Clients may ask for less with ?timeout=.", min=0.001)
@@ -335,7 +335,7 @@ def load(
         Optional[list[Path]],
         typer.Argument(help="RDF files or folders to load instead of the packaged graph.", show_default=False),
     ] = None,
-    into: Annotated[str, typer.Option("--into", help="The server's SPARQL query endpoint URL (Oxigraph: http://HOST:7878/query).")] = "",
+    into: Annotated[str, typer.Option("--into", help="The server's SPARQL query endpoint URL (Oxigraph: http://HOST:7878/query; Virtuoso: http://HOST:8890/sparql).")] = "",
     graph: Annotated[
         Optional[str], typer.Option(help="Named graph to load into (default: the packaged graph's own two; for PATHs, BASE + graph/data).", show_default=False)
     ] = None,
@@ -348,12 +348,17 @@ def load(
 ) -> None:
     """Put the graph on a SPARQL 1.1 server (replacing its graphs: loading twice is harmless).
 
-    Uses the Graph Store Protocol (one streamed PUT per named graph), falling back to SPARQL Update
-    (INSERT DATA in batches). Validates first, as `medkg serve` does. Exit 0 on success, 1 when
-    the graph violates the shapes or the server fails or refuses, 2 when an input cannot be read.
+    Uses the Graph Store Protocol (one streamed PUT per named graph on Oxigraph, POSTs of batches
+    elsewhere), falling back to SPARQL Update (INSERT DATA in batches). Validates first, as `medkg
+    serve` does. A server that wants a login (Virtuoso: a user with the SPARQL_UPDATE role) gets the
+    user name and password in the environment variables MEDKG_STORE_USER and MEDKG_STORE_PASSWORD
+    (Digest or Basic authentication; on Virtuoso they send medkg to /sparql-auth and
+    /sparql-graph-crud-auth). Exit 0 on success, 1 when the graph violates the shapes or the server
+    fails or refuses, 2 when an input cannot be read or an option is wrong.
     """
     from medkg.sparql.client import is_iri
     from medkg.store.remote import RemoteError, endpoints
+    from medkg.store.remote_auth import credentials_from_env
     from medkg.store.remote_load import load_into, tty_progress
 
     if not into:
@@ -370,7 +375,7 @@ def load(
             typer.echo(checked.to_text(min_severity="Violation"), err=True)
             raise CliError("the graph violates the shapes (listed above); fix it, or pass --no-validate", 1)
     try:
-        targets = endpoints(into, update_url, store_url)
+        targets = endpoints(into, update_url, store_url, credentials_from_env())
         report = load_into(targets, paths, graph=graph, base=base, timeout=timeout,
                            progress=tty_progress(), protocol=protocol)
     except ValueError as error:

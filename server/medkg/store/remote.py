@@ -8,6 +8,9 @@
 Every request has a timeout on connecting and on each read, and an overall deadline, so a dead or
 stalled server ends in an error, never a hang. Errors have distinct types for the HTTP layer:
 ``RemoteTimeout`` -> 504, other ``RemoteError``s -> 502.
+
+Servers that want a login (Virtuoso's ``/sparql-auth`` and ``/sparql-graph-crud-auth``) get HTTP
+Digest or Basic authentication (``medkg.store.remote_auth``) with credentials from the environment.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from medkg.sparql.client import (
     _term,
     parse_json_results,
 )
+from medkg.store.remote_auth import PASSWORD_VARIABLE, USER_VARIABLE, Challenge, Credentials
+from medkg.store.remote_dialect import standard_results, standard_triples
 
 
 class RemoteError(SparqlError):
@@ -64,27 +69,45 @@ class RemoteRejected(RemoteError):
 
 @dataclass(frozen=True)
 class Endpoints:
-    """Where a server takes queries, updates and Graph Store requests."""
+    """Where a server takes queries, updates and Graph Store requests, and the login it wants."""
 
     query: str
     update: str
     store: str
+    credentials: Credentials | None = None
 
 
-def endpoints(url: str, update: str | None = None, store: str | None = None) -> Endpoints:
+def endpoints(url: str, update: str | None = None, store: str | None = None,
+              credentials: Credentials | None = None) -> Endpoints:
     """The endpoints of the server whose query endpoint is ``url``.
 
-    Oxigraph's layout (``.../query``) gives ``.../update`` and ``.../store``; otherwise the same URL
-    takes all three (a Fuseki dataset URL, QLever, Virtuoso's /sparql for updates). Pass
-    ``update``/``store`` for any other layout.
+    - Oxigraph's layout (``.../query``) gives ``.../update`` and ``.../store``;
+    - Virtuoso's (``.../sparql``) gives ``.../sparql-graph-crud`` for the Graph Store Protocol and
+      ``.../sparql`` for updates, or with ``credentials`` its authenticated ``.../sparql-graph-crud-auth``
+      and ``.../sparql-auth`` (where a user with the SPARQL_UPDATE role may write);
+    - otherwise the same URL takes all three (a Fuseki dataset URL, QLever).
+
+    Pass ``update``/``store`` for any other layout. Raises ValueError for a URL that is not http(s)
+    or that carries a user name or password (they belong in the environment, not in a URL that
+    ends up in logs).
     """
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"not an http(s) URL: {url!r}")
-    if parts.path.endswith("/query"):
+    for candidate in (url, update, store):
+        if candidate is None:
+            continue
+        parts = urllib.parse.urlsplit(candidate)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {candidate!r}")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError(f"a URL must not carry a user name or password ({_origin(candidate)}): "
+                             f"set {USER_VARIABLE} and {PASSWORD_VARIABLE} instead")
+    path = urllib.parse.urlsplit(url).path
+    if path.endswith("/query"):
         stem = url[: url.rindex("/query")]
-        return Endpoints(url, update or stem + "/update", store or stem + "/store")
-    return Endpoints(url, update or url, store or url)
+        return Endpoints(url, update or stem + "/update", store or stem + "/store", credentials)
+    if path.endswith("/sparql") and "?" not in url:
+        auth = "-auth" if credentials else ""
+        return Endpoints(url, update or url + auth, store or url + "-graph-crud" + auth, credentials)
+    return Endpoints(url, update or url, store or url, credentials)
 
 
 def standard_graphs(base: str = DEFAULT_BASE) -> list[str]:
@@ -98,16 +121,24 @@ class Reply:
     content_type: str
     body: bytes
     server: str = ""  # the Server header, for vendor-specific speed-ups
+    sql_state: str = ""  # Virtuoso's X-SQL-State: set when an answer was cut short (see RemoteStore.query)
 
 
 class RemoteClient:
-    """HTTP to one server: keep-alive connections (one per thread), timeouts on everything."""
+    """HTTP to one server: keep-alive connections (one per thread), timeouts on everything.
 
-    def __init__(self, timeout: float = 30.0) -> None:
+    With ``credentials``, a ``401`` challenge is answered (Digest or Basic) and the request sent again
+    (only a body held in memory can be sent again: a stream must follow an answered challenge); later
+    requests to the same server then carry the authorization from the start.
+    """
+
+    def __init__(self, timeout: float = 30.0, credentials: Credentials | None = None) -> None:
         self.timeout = timeout
+        self.credentials = credentials
         # One connection per (thread, server): http.client connections are not thread-safe.
         self._pool: dict[tuple[int, str], http.client.HTTPConnection] = {}
         self._lock = threading.Lock()
+        self._challenges: dict[str, Challenge] = {}  # per origin: the last challenge answered
 
     def request(self, method: str, url: str, body: bytes | Iterable[bytes] | None = None,
                 headers: dict[str, str] | None = None, *, timeout: float | None = None,
@@ -115,8 +146,33 @@ class RemoteClient:
         """Sends one request and reads the whole reply within ``timeout`` seconds (each step).
 
         ``retry``: resend once if a kept-alive connection turns out closed (only for requests that
-        are safe to repeat: not an INSERT DATA with blank nodes).
+        are safe to repeat: not an INSERT DATA with blank nodes). A ``401`` is answered with the
+        credentials, if any, and returned as it is otherwise.
         """
+        headers = dict(headers or {})
+        origin = _origin_key(url)
+        challenge = self._challenges.get(origin)
+        if challenge is not None and self.credentials is not None:
+            headers["Authorization"] = challenge.answer(self.credentials, method, url)
+        reply = self._send(method, url, body, headers, timeout=timeout, retry=retry)
+        if reply.status != 401 or self.credentials is None or not isinstance(body, bytes | None):
+            return reply
+        fresh = Challenge.parse(reply.www_authenticate)
+        if fresh is None:
+            return reply  # no scheme medkg speaks
+        parts = urllib.parse.urlsplit(url)
+        local = parts.hostname in ("127.0.0.1", "::1", "localhost")
+        if fresh.scheme == "basic" and parts.scheme != "https" and not local:
+            # Basic sends the password as it is (RFC 7617, section 4): only over TLS, or to this machine.
+            raise RemoteRejected(f"{_origin(url)} asks for the password in clear (HTTP Basic) over plain "
+                                 "http: use its https URL", 401)
+        # Answered once more, on the fresh challenge (a nonce may have expired); a second 401 stands.
+        self._challenges[origin] = fresh
+        headers["Authorization"] = fresh.answer(self.credentials, method, url)
+        return self._send(method, url, body, headers, timeout=timeout, retry=retry)
+
+    def _send(self, method: str, url: str, body: bytes | Iterable[bytes] | None, headers: dict[str, str], *,
+              timeout: float | None, retry: bool) -> _FullReply:
         timeout = timeout or self.timeout
         parts = urllib.parse.urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -131,8 +187,9 @@ class RemoteClient:
                 data = _read_all(response, time.monotonic() + timeout)
                 if response.will_close:
                     self._drop(parts)
-                return Reply(response.status, response.getheader("Content-Type", "") or "", data,
-                             response.getheader("Server", "") or "")
+                return _FullReply(response.status, response.getheader("Content-Type", "") or "", data,
+                                 response.getheader("Server", "") or "", response.getheader("X-SQL-State", "") or "",
+                                 response.getheader("WWW-Authenticate", "") or "")
             except TimeoutError as error:
                 self._drop(parts)
                 raise RemoteTimeout(f"the SPARQL server {_origin(url)} did not answer within {timeout:g} s") from error
@@ -193,8 +250,24 @@ def _read_all(response: http.client.HTTPResponse, deadline: float) -> bytes:
 
 
 def _origin(url: str) -> str:
+    # Never the user info of a URL: it may hold a password.
     parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+    return f"{parts.scheme}://{_host(parts)}{parts.path}"
+
+
+def _host(parts: urllib.parse.SplitResult) -> str:
+    host = f"[{parts.hostname}]" if parts.hostname and ":" in parts.hostname else parts.hostname or ""
+    return host + (f":{parts.port}" if parts.port else "")
+
+
+def _origin_key(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{_host(parts)}"
+
+
+@dataclass
+class _FullReply(Reply):
+    www_authenticate: str = ""
 
 
 def _excerpt(body: bytes) -> str:
@@ -210,6 +283,12 @@ class RemoteStore:
     graphs: Sequence[str] | None = None
     timeout: float = 30.0
     client: RemoteClient = field(default_factory=RemoteClient)
+    server: str = ""  # the Server header of its last answer ("Virtuoso/07.20.3229 ..."): whose quirks to mend
+
+    @property
+    def virtuoso(self) -> bool:
+        """Whether the server said it is Virtuoso, whose answers ``medkg.store.remote_engine`` rewrites."""
+        return self.server.lower().startswith("virtuoso")
 
     def query(self, sparql: str, accept: str, *, default_graphs: Sequence[str] | None = None,
               named_graphs: Sequence[str] | None = None, timeout: float | None = None) -> Reply:
@@ -228,6 +307,10 @@ class RemoteStore:
             raise RemoteRejected(
                 f"the SPARQL server {_origin(self.url)} answered {reply.status}: {_excerpt(reply.body)}", reply.status
             )
+        self.server = reply.server
+        if reply.sql_state:  # Virtuoso's "anytime query": a 200 with what it found before its time limit
+            raise RemoteTimeout(f"the SPARQL server {_origin(self.url)} cut its answer short at its own time limit "
+                                f"(X-SQL-State {reply.sql_state}): the answer would be incomplete")
         return reply
 
     def run(self, sparql: str) -> Result:
@@ -237,12 +320,9 @@ class RemoteStore:
         reply = self.query(sparql, accept)
         try:
             if graph_query:
-                triples = ox.parse(reply.body, format=ox.RdfFormat.N_TRIPLES)
+                triples = standard_triples(ox.parse(reply.body, format=ox.RdfFormat.N_TRIPLES))
                 return [(_term(t.subject), _term(t.predicate), _term(t.object)) for t in triples]
-            data = json.loads(reply.body)
-            if not isinstance(data, dict) or ("boolean" not in data and "results" not in data):
-                raise ValueError("neither a boolean nor results")
-            return parse_json_results(data)
+            return parse_json_results(standard_results(json.loads(reply.body), _is_ask(sparql)))
         except (ValueError, SyntaxError, KeyError, TypeError, AttributeError) as error:
             raise RemoteBadReply(
                 f"the SPARQL server {_origin(self.url)} sent an unreadable result ({error}): {_excerpt(reply.body)}"
@@ -268,3 +348,7 @@ class RemoteStore:
 def _is_graph_query(sparql: str) -> bool:
     head = _strip_prologue(sparql).lstrip().upper()
     return head.startswith(("CONSTRUCT", "DESCRIBE"))
+
+
+def _is_ask(sparql: str) -> bool:
+    return _strip_prologue(sparql).lstrip().upper().startswith("ASK")

@@ -1,14 +1,18 @@
 """Serving `--store URL`: /sparql and the concept API over a remote SPARQL 1.1 server.
 
 There is no local store, so no query workers: a query is forwarded to the server from a thread
-(its HTTP request has the query's timeout), and its answer (SPARQL JSON or N-Triples) is written in
-the client's format by medkg's writers, as the same frames a worker sends (HEAD, DATA, END, or an
-ERROR with its status), so /sparql relays it as it relays a worker's.
+(its HTTP request has the query's timeout), and its answer comes back as the same frames a worker
+sends (HEAD, DATA, END, or an ERROR with its status), so /sparql relays it unchanged.
 
 - ``RemoteEngine``: the ``QueryEngine`` interface (run, open, stop, ...), at most ``workers``
   queries at once and ``max_queue`` waiting, as the worker pool does;
 - ``RemoteStoreView``: the few ``pyoxigraph.Store`` methods the concept service and the service
   description call (``query``, ``named_graphs``), answered by the server.
+
+A server that answers in the standard formats has its answer relayed byte for byte. Virtuoso 7 does
+not (an ASK answered as a table, ``nodeID://`` blank nodes, xsd:duration as seconds: see
+``medkg.store.remote_dialect``): its answers are asked for as SPARQL JSON or N-Triples,
+mended, and written in the format the client negotiated, as the embedded store's workers do.
 
 Remote failures: a timeout is a ``QueryTimeout`` (504); a query the server refuses as malformed
 keeps its 400 (or 406); anything else is a 502 naming the server.
@@ -17,7 +21,6 @@ keeps its 400 (or 406); anything else is a 502 naming the server.
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -27,10 +30,9 @@ import pyoxigraph as ox
 from medkg.graph.namespaces import DEFAULT_BASE, prefixes
 from medkg.sparql import formats, wire
 from medkg.sparql.engine import EngineBusy, QueryEngine, QueryRequest, QueryTimeout
-from medkg.sparql.query import result_kind, write_result
+from medkg.sparql.query import _known_prefixes
 from medkg.sparql.text import declares_dataset, nesting_depth, uses_service
 from medkg.sparql.worker import _SERVICE_REFUSED, MAX_NESTING, WorkerConfig
-from medkg.sparql.writers import Unwritable
 from medkg.store.errors import StoreOptionError
 from medkg.store.remote import (
     RemoteBadReply,
@@ -39,10 +41,12 @@ from medkg.store.remote import (
     RemoteStore,
     RemoteTimeout,
     Reply,
+    _is_ask,
     _is_graph_query,
     endpoints,
     standard_graphs,
 )
+from medkg.store.remote_dialect import standard_results, standard_triples
 
 _RESULTS = "application/sparql-results+json"
 
@@ -71,10 +75,8 @@ class RemoteRun:
     """One forwarded query, read with ``next_frame()`` like a worker's run."""
 
     def __init__(self, engine: RemoteEngine, task: asyncio.Future[Reply] | tuple[int, bytes],
-                 timeout: float, accept: str | None = None, base: str = DEFAULT_BASE) -> None:
+                 timeout: float) -> None:
         self._engine = engine
-        self._accept = accept  # the client's Accept header: the answer is rewritten for it
-        self._base = base
         self.timeout = timeout
         self.expired = False
         self.complete = False
@@ -97,6 +99,8 @@ class RemoteRun:
         except RemoteTimeout:
             self.expired = True
             raise QueryTimeout(self.timeout) from None
+        except _NotAcceptable as refused:
+            return [_error(406, "not_acceptable", str(refused))]
         except RemoteRejected as refused:
             if refused.remote_status in (400, 406):  # the client's query or Accept: theirs to fix
                 code = "malformed_query" if refused.remote_status == 400 else "not_acceptable"
@@ -104,8 +108,8 @@ class RemoteRun:
             return [_error(502, "remote_store_failed", str(refused))]
         except RemoteError as failure:
             return [_error(failure.status, "remote_store_failed", str(failure))]
-        # Off the event loop: parsing and writing grow with the answer.
-        return await asyncio.to_thread(rewritten, reply.content_type, reply.body, self._accept, self._base)
+        content_type = _content_type(reply.content_type).encode("latin-1")
+        return [(wire.HEAD, content_type), (wire.DATA, reply.body), (wire.END, b"")]
 
     def cancel(self) -> None:
         if self._task is not None:
@@ -115,31 +119,11 @@ class RemoteRun:
         self._engine._done()
 
 
-def rewritten(content_type: str, body: bytes, accept: str | None, base: str) -> list[tuple[int, bytes]]:
-    """A remote server's SPARQL JSON or N-Triples answer, written in the format the client accepts
-    by medkg's writers (so every answer is well formed, as with the local stores: a remote
-    server's own CSV or RDF/XML may not be, medkg.sparql.writers), as wire frames."""
-    media = content_type.split(";")[0].strip().lower()
-    try:
-        if media == "application/n-triples":
-            result: Any = [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
-            kind = "graph"
-        else:
-            result = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-            kind = result_kind(result)
-    except (SyntaxError, ValueError) as error:
-        return [_error(502, "remote_store_failed", f"the SPARQL server sent an unreadable result: {error}")]
-    fmt = formats.negotiate(accept, formats.formats_for(kind))
-    if fmt is None:
-        return [_error(406, "not_acceptable", "none of the media types in the Accept header can hold this "
-                       f"result; ask for one of: {formats.offered(kind)}")]
-    output = io.BytesIO()
-    try:
-        write_result(result, fmt.engine, output, base)
-    except Unwritable as error:
-        acceptable = [f.media_type for f in formats.formats_for(kind) if f.name in error.alternatives]
-        return [_error(406, "not_acceptable", f"{error.reason}; ask for one of: {', '.join(acceptable)}")]
-    return [(wire.HEAD, fmt.content_type.encode()), (wire.DATA, output.getvalue()), (wire.END, b"")]
+def _content_type(relayed: str) -> str:
+    """The server's Content-Type as the embedded store writes it (a charset on text types), else as sent."""
+    media = relayed.split(";")[0].strip().lower()
+    known = next((f for f in (*formats.RESULTS_FORMATS, *formats.GRAPH_FORMATS) if f.media_type == media), None)
+    return known.content_type if known is not None else relayed or _RESULTS
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, bytes]:
@@ -199,7 +183,7 @@ class RemoteEngine(QueryEngine):
             await self._slots.acquire()
         self._running += 1
         left = max(timeout - (loop.time() - start), 0.001)
-        return RemoteRun(self, self._forward(request, left), left, request.accept, self.config.base)
+        return RemoteRun(self, self._forward(request, left), left)
 
     def _forward(self, request: QueryRequest, timeout: float) -> asyncio.Future[Reply] | tuple[int, bytes]:
         query = request.query
@@ -210,7 +194,10 @@ class RemoteEngine(QueryEngine):
         store = self.remote
         default, named = dataset(store, query, request.default_graphs, request.named_graphs)
         text = prepared(query, self.config.base, request.base_iri)
-        accept = _RESULTS + ", application/n-triples;q=0.9"  # rewritten for the client (``rewritten``)
+        if store.virtuoso:
+            return asyncio.ensure_future(asyncio.to_thread(
+                _rewritten, store, text, request.accept, default, named, timeout, self.config.base))
+        accept = request.accept or (_RESULTS + ", application/n-triples;q=0.9")
         return asyncio.ensure_future(asyncio.to_thread(
             store.query, text, accept, default_graphs=default, named_graphs=named, timeout=timeout))
 
@@ -219,6 +206,50 @@ class RemoteEngine(QueryEngine):
             self._running -= 1
             if self._slots is not None:
                 self._slots.release()
+
+
+class _NotAcceptable(RemoteError):
+    """No media type of the client's Accept header can hold the result."""
+
+
+def _rewritten(store: RemoteStore, query: str, accept: str | None, default: list[str], named: list[str],
+               timeout: float, base: str) -> Reply:
+    """The server's answer in standard SPARQL JSON / N-Triples, mended, written as ``accept`` asks.
+
+    Raises _NotAcceptable (406) when the Accept header takes no format of the result's kind.
+    """
+    graph = _is_graph_query(query)
+    kind = "graph" if graph else "boolean" if _is_ask(query) else "solutions"
+    fmt = formats.negotiate(accept, formats.formats_for(kind))
+    if fmt is None:
+        form = {"graph": "a CONSTRUCT or DESCRIBE", "boolean": "an ASK", "solutions": "a SELECT"}[kind]
+        raise _NotAcceptable(f"none of the media types in the Accept header can hold {form} result; "
+                             f"ask for one of: {formats.offered(kind)}")
+    result = _parsed(store, query, default, named, timeout)
+    if isinstance(result, list):
+        assert isinstance(fmt.engine, ox.RdfFormat)
+        known = fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
+        body = ox.serialize(result, format=fmt.engine, prefixes=_known_prefixes(base) if known else None)
+    else:
+        assert isinstance(fmt.engine, ox.QueryResultsFormat)
+        body = result.serialize(format=fmt.engine)
+    assert body is not None  # no output given: the bytes are returned
+    return Reply(200, fmt.content_type, body, store.server)
+
+
+def _parsed(store: RemoteStore, query: str, default: list[str], named: list[str],
+            timeout: float | None = None) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
+    """A query's answer from the server, standard and parsed (triples for CONSTRUCT / DESCRIBE)."""
+    graph = _is_graph_query(query)
+    reply = store.query(query, "application/n-triples" if graph else _RESULTS, default_graphs=default,
+                        named_graphs=named, timeout=timeout)
+    try:
+        if graph:
+            return standard_triples(ox.parse(reply.body, format=ox.RdfFormat.N_TRIPLES))
+        data = standard_results(json.loads(reply.body), _is_ask(query))
+        return ox.parse_query_results(json.dumps(data).encode(), format=ox.QueryResultsFormat.JSON)
+    except (SyntaxError, ValueError, AttributeError, TypeError) as error:
+        raise RemoteBadReply(f"the SPARQL server {store.url} sent an unreadable result: {error}") from error
 
 
 class RemoteStoreView:
@@ -239,15 +270,7 @@ class RemoteStoreView:
             named = [g.value for g in named_graphs or ()]
         else:
             default, named = dataset(self.remote, query, None, None)
-        graph_query = _is_graph_query(query)
-        reply = self.remote.query(head + query, "application/n-triples" if graph_query else _RESULTS,
-                                  default_graphs=default, named_graphs=named)
-        try:
-            if graph_query:
-                return [quad.triple for quad in ox.parse(reply.body, format=ox.RdfFormat.N_TRIPLES)]
-            return ox.parse_query_results(reply.body, format=ox.QueryResultsFormat.JSON)
-        except (SyntaxError, ValueError) as error:
-            raise RemoteBadReply(f"the SPARQL server {self.remote.url} sent an unreadable result: {error}") from error
+        return _parsed(self.remote, head + query, default, named)
 
     def named_graphs(self) -> Iterator[ox.NamedNode]:
         if self.remote.graphs is not None:

@@ -1,10 +1,15 @@
 """`medkg load --into URL`: put the graph on a SPARQL server, replacing what its graphs held.
 
 Per named graph, the Graph Store Protocol first: an empty ``PUT`` probes for it (and empties the
-graph), then one ``PUT`` streams the graph as N-Triples (chunked; memory stays flat whatever the
-size, and blank nodes keep their identity as they travel in one request). A server without the
-Graph Store Protocol gets SPARQL Update: ``DROP SILENT GRAPH`` then ``INSERT DATA`` in batches,
-each blank node's triples kept in one batch (a blank node label is scoped to one request).
+graph). Oxigraph then gets one ``PUT`` streaming the graph as N-Triples (chunked; memory stays flat
+whatever the size, and blank nodes keep their identity as they travel in one request). Other
+servers get ``POST``s of batches with a ``Content-Length``: Virtuoso 7 answers ``201`` to a chunked
+body and stores nothing, and a batch bounds what one request asks of a server. A server without
+the Graph Store Protocol gets SPARQL Update: ``DROP SILENT GRAPH`` then ``INSERT DATA`` in batches.
+Either way each blank node's triples are kept in one batch (a blank node label is scoped to one
+request).
+
+Servers that want a login (Virtuoso's ``-auth`` endpoints) get the ``Endpoints.credentials``.
 
 Either way a second load leaves the same triples: loading is idempotent.
 """
@@ -24,12 +29,15 @@ from medkg.graph.loading import RdfInputError, _parser_reason, rdf_files, rdf_fo
 from medkg.graph.namespaces import DATA_GRAPH, DEFAULT_BASE
 from medkg.sparql.client import iri
 from medkg.store.disk import plan_inputs
-from medkg.store.remote import Endpoints, RemoteClient, RemoteRejected, Reply, _excerpt
+from medkg.store.remote import Endpoints, RemoteClient, RemoteRejected, Reply, _excerpt, _origin
+from medkg.store.remote_auth import PASSWORD_VARIABLE, USER_VARIABLE
 
 # Statuses meaning "no Graph Store Protocol here" (rather than "your data is wrong").
 _NO_GSP = {404, 405, 406, 415, 501}
 _CHUNK_TRIPLES = 20_000
 BATCH_TRIPLES = 5_000  # per INSERT DATA
+TEMPLATE_TRIPLES = 100  # per INSERT ... WHERE {} (triples with blank nodes)
+POST_TRIPLES = 100_000  # per Graph Store POST (~12 MB of N-Triples)
 
 
 @dataclass
@@ -49,10 +57,13 @@ def load_into(endpoints: Endpoints, paths: Sequence[Path | str] | None = None, *
     """Loads the packaged graph (its two named graphs), or ``paths`` into ``graph``.
 
     ``protocol``: "auto" (Graph Store, falling back to Update), "graph-store" or "update".
+    Raises RdfInputError for an unreadable input (what was sent of that graph stays there until the
+    next load replaces it), RemoteRejected when the server refuses (``401``: no or wrong login,
+    ``403``: the user may not write), other RemoteErrors when it fails.
     """
     start = time.monotonic()
     plan = _plan(paths, graph, base)
-    client = RemoteClient(timeout)
+    client = RemoteClient(timeout, endpoints.credentials)
     use_gsp = protocol != "update"
     counts: dict[str, int] = {}
     try:
@@ -60,16 +71,20 @@ def load_into(endpoints: Endpoints, paths: Sequence[Path | str] | None = None, *
             probe = _gsp_put(client, endpoints, target, iter([])) if use_gsp else None
             if use_gsp and probe is None:
                 if protocol == "graph-store":
-                    raise RemoteRejected(f"{endpoints.store} does not speak the Graph Store Protocol", 405)
+                    raise RemoteRejected(f"{_origin(endpoints.store)} does not speak the Graph Store Protocol", 405)
                 use_gsp = False
             triples = _triples(files, base)
             if use_gsp:
                 assert probe is not None
-                # Oxigraph's own extension: skip the transaction, about 3x faster. Not atomic, but the
-                # graph was just emptied and a failed load is redone by loading again.
-                fast = {"no_transaction": ""} if probe.server.lower().startswith("oxigraph") else {}
                 counter = _Counter(target, progress)
-                _gsp_put(client, endpoints, target, _ntriples_chunks(counter.count(triples)), fast)
+                if probe.server.lower().startswith("oxigraph"):
+                    # Oxigraph's own extension: skip the transaction, about 3x faster. Not atomic, but
+                    # the graph was just emptied and a failed load is redone by loading again.
+                    _gsp_put(client, endpoints, target, _ntriples_chunks(counter.count(triples)),
+                             {"no_transaction": ""})
+                else:
+                    for batch in bnode_safe_batches(counter.count(triples), POST_TRIPLES):
+                        _gsp_post(client, endpoints, target, _ntriples(batch))
                 counter.done()
                 counts[target] = counter.n
             else:
@@ -135,8 +150,27 @@ def _gsp_put(client: RemoteClient, endpoints: Endpoints, graph: str, chunks: Ite
         return reply
     if first is None and reply.status in _NO_GSP:
         return None
-    raise RemoteRejected(f"{endpoints.store} refused the graph {graph} ({reply.status}): {_excerpt(reply.body)}",
-                         reply.status)
+    raise _refused(endpoints, endpoints.store, f"the graph {graph}", reply)
+
+
+def _gsp_post(client: RemoteClient, endpoints: Endpoints, graph: str, body: bytes) -> None:
+    reply = client.request("POST", _with_query(endpoints.store, {"graph": graph}), body,
+                           {"Content-Type": "application/n-triples"}, retry=False)
+    if not 200 <= reply.status < 300:
+        raise _refused(endpoints, endpoints.store, f"the graph {graph}", reply)
+
+
+def _refused(endpoints: Endpoints, url: str, what: str, reply: Reply) -> RemoteRejected:
+    """The server's refusal, with what to do about a login or a right that is missing."""
+    hint = ""
+    if reply.status == 401:
+        hint = (f" (wrong user name or password in {USER_VARIABLE} / {PASSWORD_VARIABLE})" if endpoints.credentials
+                else f" (it wants a login: set {USER_VARIABLE} and {PASSWORD_VARIABLE})")
+    elif reply.status == 403:
+        hint = (" (the user may not write there: on Virtuoso, log in as a user with the SPARQL_UPDATE role by "
+                f"setting {USER_VARIABLE} and {PASSWORD_VARIABLE}, which sends medkg to the -auth endpoints)")
+    return RemoteRejected(f"{_origin(url)} refused {what} ({reply.status}){hint}: {_excerpt(reply.body)}",
+                          reply.status)
 
 
 def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
@@ -152,8 +186,7 @@ def _update(client: RemoteClient, endpoints: Endpoints, sparql: str) -> None:
     reply = client.request("POST", endpoints.update, urllib.parse.urlencode({"update": sparql}).encode(),
                            {"Content-Type": "application/x-www-form-urlencoded"}, retry=False)
     if not 200 <= reply.status < 300:
-        raise RemoteRejected(f"{endpoints.update} refused an update ({reply.status}): {_excerpt(reply.body)}",
-                             reply.status)
+        raise _refused(endpoints, endpoints.update, "an update", reply)
 
 
 def _update_load(client: RemoteClient, endpoints: Endpoints, graph: str, triples: Iterable[ox.Triple],
@@ -161,10 +194,21 @@ def _update_load(client: RemoteClient, endpoints: Endpoints, graph: str, triples
     _update(client, endpoints, f"DROP SILENT GRAPH {iri(graph)}")
     counter = _Counter(graph, progress)
     for batch in bnode_safe_batches(counter.count(triples), batch_triples):
-        body = _ntriples(batch).decode()
-        _update(client, endpoints, f"INSERT DATA {{ GRAPH {iri(graph)} {{\n{body}}} }}")
+        ground = [t for t in batch if not _has_bnode(t)]
+        if ground:
+            _update(client, endpoints, f"INSERT DATA {{ GRAPH {iri(graph)} {{\n{_ntriples(ground).decode()}}} }}")
+        # Blank nodes go in a template with WHERE {}: one solution, so each label makes one fresh
+        # blank node, as in INSERT DATA (SPARQL 1.1 Update, 3.1.1), which Virtuoso 7 refuses with blank
+        # nodes. Small templates: Virtuoso compiles each into SQL and caps its length.
+        for linked in bnode_safe_batches([t for t in batch if _has_bnode(t)], TEMPLATE_TRIPLES):
+            body = _ntriples(linked).decode()
+            _update(client, endpoints, f"INSERT {{ GRAPH {iri(graph)} {{\n{body}}} }} WHERE {{}}")
     counter.done()
     return counter.n
+
+
+def _has_bnode(triple: ox.Triple) -> bool:
+    return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
 
 
 def bnode_safe_batches(triples: Iterable[ox.Triple], size: int) -> Iterator[list[ox.Triple]]:
