@@ -47,6 +47,28 @@ def kind_filter(index: ConceptIndex, kinds: list[str] | None) -> set[str] | None
     return allowed
 
 
+def scheme_filter(index: ConceptIndex, schemes: list[str] | None) -> set[str | None] | None:
+    """The scheme IRIs a filter names (None standing for medkg's own concepts), or None for no filter.
+
+    A scheme is its IRI, its CURIE (src:icd-10-cm), its name with or without hyphens (icd-10-cm,
+    icd10cm, hpo, omim, orphanet, decipher), or medkg for the curated concepts; case-insensitive."""
+    if not schemes:
+        return None
+    names: dict[str, str | None] = {"medkg": None}
+    for scheme in index.schemes:
+        local = scheme.rstrip("/#").rsplit("/", 1)[-1].casefold()
+        names.update({scheme.casefold(): scheme, local: scheme, local.replace("-", ""): scheme,
+                      (index.curie(scheme) or scheme).casefold(): scheme})
+    allowed: set[str | None] = set()
+    for name in schemes:
+        key = name.strip().casefold()
+        if key not in names:
+            known = ", ".join(["medkg", *sorted(s.rstrip("/#").rsplit("/", 1)[-1] for s in index.schemes)])
+            raise InvalidQuery(f"unknown scheme {name[:80]!r}; schemes are: {known}")
+        allowed.add(names[key])
+    return allowed
+
+
 def _matching_keys(index: ConceptIndex, query: str) -> list[tuple[int, str]]:
     """(tier, key) for every indexed name that contains the query, best tier per key."""
     found: dict[str, int] = {}
@@ -70,7 +92,7 @@ def _matching_keys(index: ConceptIndex, query: str) -> list[tuple[int, str]]:
 
 
 def search(index: ConceptIndex, query: str, *, kinds: list[str] | None = None,
-           limit: int = 10, offset: int = 0) -> SearchResults:
+           limit: int = 10, offset: int = 0, schemes: list[str] | None = None) -> SearchResults:
     """Concepts whose label or a synonym contains ``query``, best first."""
     if len(query) > MAX_QUERY:
         raise InvalidQuery(f"the query is {len(query)} characters long; at most {MAX_QUERY} are allowed")
@@ -78,10 +100,13 @@ def search(index: ConceptIndex, query: str, *, kinds: list[str] | None = None,
     if not needle:
         raise InvalidQuery("the query has no letters or digits to search for")
     allowed = kind_filter(index, kinds)
+    in_schemes = scheme_filter(index, schemes)
     best: dict[str, tuple[int, Entry]] = {}
     for tier, key in _matching_keys(index, needle):
         for entry in index.by_key[key]:
             if allowed is not None and index.kind_of[entry.iri] not in allowed:
+                continue
+            if in_schemes is not None and index.concepts.scheme(entry.iri) not in in_schemes:
                 continue
             found = best.get(entry.iri)
             if found is None or (tier, entry.order) < (found[0], found[1].order):
