@@ -48,7 +48,9 @@ def lookup_query(concept: str, base: str) -> str:
                 sssom:mapping_justification ?just }} }}
   UNION {{ BIND("pheno" AS ?part) VALUES ?p {{ <{RO_HAS_PHENOTYPE}> mkg:lacksPhenotype }} {x} ?p ?o .
     {_PROVENANCE.format(s=x, o="?o")} }}
-  UNION {{ BIND("def" AS ?part) {x} skos:definition ?o . OPTIONAL {{ {x} mkg:definitionSource ?src }} }}
+  UNION {{ BIND("def" AS ?part) {x} skos:definition ?o . OPTIONAL {{ {x} mkg:definitionSource ?src }}
+    OPTIONAL {{ ?dx owl:annotatedSource {x} ; owl:annotatedProperty skos:definition ; owl:annotatedTarget ?o ;
+                oboInOwl:hasDbXref ?extra }} }}
   UNION {{ BIND("syn" AS ?part) {values("p", list(SCOPES))} {x} ?p ?o .
     OPTIONAL {{ ?tx owl:annotatedSource {x} ; owl:annotatedProperty ?p ; owl:annotatedTarget ?o ;
                 oboInOwl:hasSynonymType ?extra }}
