@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import gc
+from array import array
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -144,7 +145,10 @@ class ConceptIndex:
     by_key: dict[str, list[Entry]] = field(default_factory=dict)
     blob: str = ""  # the keys joined by "\n", for substring search at C speed
     offsets: list[int] = field(default_factory=list)  # start of each key in blob
-    word_keys: list[tuple[str, str]] = field(default_factory=list)  # (key suffix at a word, key)
+    # Where each word after the first of a key starts in blob, sorted by the text from there to the
+    # key's end: a word-prefix search is a bisection. Offsets, not (suffix, key) strings: at 130k+
+    # concepts the strings took ~150 MB (benchmarks/README.md).
+    word_starts: array[int] = field(default_factory=lambda: array("q"))
     # Annotate: token-key tuples of each name -> entries.
     phrases: dict[tuple[str, ...], list[Entry]] = field(default_factory=dict)
     longest_phrase: int = 0
@@ -341,13 +345,30 @@ def _build_search(index: ConceptIndex) -> None:
     for key in index.keys:
         index.offsets.append(position)
         position += len(key) + 1
-    word_keys = []
-    for key in index.keys:  # (the key from each word after the first, the key)
+    blob, starts = index.blob, []
+    for key, position in zip(index.keys, index.offsets, strict=True):  # each word after the first
         space = key.find(" ")
         while space >= 0:
-            word_keys.append((key[space + 1:], key))
+            starts.append(position + space + 1)
             space = key.find(" ", space + 1)
-    index.word_keys = sorted(word_keys)
+    starts.sort(key=lambda start: blob[start:key_end(blob, start)])
+    index.word_starts = array("q", starts)
+
+
+def key_end(blob: str, start: int) -> int:
+    """Where the key holding ``start`` ends in the joined keys."""
+    end = blob.find("\n", start)
+    return len(blob) if end < 0 else end
+
+
+def word_range(index: ConceptIndex, prefix: str) -> tuple[int, int]:
+    """The slice of ``index.word_starts`` whose text starts with ``prefix``. (Cut to the prefix's
+    length, the text may run into the next key; "\n" sorts before any character of a key, so the
+    order holds.)"""
+    blob, width = index.blob, len(prefix)
+    lo = bisect.bisect_left(index.word_starts, prefix, key=lambda start: blob[start:start + width])
+    hi = bisect.bisect_right(index.word_starts, prefix, lo=lo, key=lambda start: blob[start:start + width])
+    return lo, hi
 
 
 def _build_phrases(index: ConceptIndex) -> None:

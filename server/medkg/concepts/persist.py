@@ -24,7 +24,7 @@ from typing import Any
 
 from medkg import __version__
 
-FORMAT = 1
+FORMAT = 2  # 2: vocabulary concepts (ConceptTable), word_starts
 SUFFIX = ".concepts.pickle"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 
 from medkg.concepts.identifiers import InvalidIdentifier, to_iri
-from medkg.concepts.index import ConceptIndex, Entry, key_range
+from medkg.concepts.index import ConceptIndex, Entry, key_range, word_range
 from medkg.concepts.models import SearchHit, SearchResults
 from medkg.concepts.text import search_key
 from medkg.namespaces import ONTOLOGY
@@ -77,11 +77,9 @@ def _matching_keys(index: ConceptIndex, query: str) -> list[tuple[int, str]]:
     lo, hi = key_range(index.keys, query)
     for key in index.keys[lo:hi]:
         found.setdefault(key, 1)
-    words = index.word_keys
-    start = bisect.bisect_left(words, (query,))
-    while start < len(words) and words[start][0].startswith(query):
-        found.setdefault(words[start][1], 2)
-        start += 1
+    lo, hi = word_range(index, query)
+    for start in index.word_starts[lo:hi]:
+        found.setdefault(index.keys[bisect.bisect_right(index.offsets, start) - 1], 2)
     position = index.blob.find(query)
     while position != -1:  # substring matches, scanning the joined keys at C speed
         i = bisect.bisect_right(index.offsets, position) - 1
