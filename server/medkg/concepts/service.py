@@ -8,7 +8,6 @@ snapshot of in-memory indexes built from SPARQL, and caches concept records per 
 from __future__ import annotations
 
 import difflib
-import gc
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -105,10 +104,6 @@ class ConceptService:
             sources = load_source_labels(self.run, self.base)
             if saved is not None:
                 saved.save(key, (index, sources))
-        # Millions of long-lived objects at full vocabulary size: out of the cyclic collector's sight,
-        # or each full collection walks them all again (a search paid ~0.5 s for it; benchmarks/).
-        # Reference counting still frees them when a refresh drops this snapshot.
-        gc.freeze()
 
         def record(concept: str) -> Concept:
             return lookup(self.run, index, sources, concept)
