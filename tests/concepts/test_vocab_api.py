@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from conftest import AsgiClient, app_client
-from medkg.settings import Settings
 from vocab_slice import slice_paths
+
+from medkg.settings import Settings
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,10 @@ code mapping through the hierarchy and through HPO's cross-references, phenotype
 from __future__ import annotations
 
 import pytest
+from vocab_slice import slice_store
 
 from medkg.concepts import ConceptService, InvalidIdentifier, InvalidQuery, NotFound
 from medkg.concepts.sparql import store_client
-from vocab_slice import slice_store
 
 
 @pytest.fixture(scope="module")

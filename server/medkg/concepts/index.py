@@ -131,7 +131,7 @@ class _CuratedFirst(Mapping[str, str]):
     def __setitem__(self, iri: str, value: str) -> None:
         self.curated[iri] = value
 
-    def setdefault(self, iri: str, value: str) -> str:  # type: ignore[override]
+    def setdefault(self, iri: str, value: str) -> str:
         return self.curated.setdefault(iri, value)
 
 

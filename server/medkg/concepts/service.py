@@ -20,9 +20,9 @@ from medkg.concepts import annotate as _annotate
 from medkg.concepts import describe as _describe
 from medkg.concepts import hierarchy as _hierarchy
 from medkg.concepts import mappings as _mappings
+from medkg.concepts import phenotypes as _phenotypes
 from medkg.concepts import search as _search
 from medkg.concepts import sssom as _sssom
-from medkg.concepts import phenotypes as _phenotypes
 from medkg.concepts.identifiers import CODE_SYSTEMS, NotFound, check_code, to_iri
 from medkg.concepts.index import ConceptIndex, build_index, key_range
 from medkg.concepts.lookup import load_source_labels, lookup
