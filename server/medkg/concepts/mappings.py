@@ -13,7 +13,7 @@ import re
 
 from medkg.concepts import identifiers
 from medkg.concepts.index import ConceptIndex
-from medkg.concepts.models import Code, CodeMappingResult, CodeMatch
+from medkg.concepts.models import Code, CodeMappingResult, CodeMatch, Ref
 from medkg.concepts.search import InvalidQuery
 from medkg.concepts.sparql import QueryFunction, iri, literal, prologue, select, values
 from medkg.namespaces import converter
@@ -204,6 +204,8 @@ def _matches_for(run: QueryFunction, index: ConceptIndex, codes: list[str], step
         found[(concept, code)] = CodeMatch(
             concept=index.concepts[concept],
             code=Code(iri=code, curie=index.curie(code), notation=row["notation"].value if "notation" in row else None,
+                      scheme=Ref(iri=scheme, curie=index.curie(scheme), label=index.schemes.get(scheme))
+                      if (scheme := index.concepts.scheme(code)) else None,
                       label=row["label"].value if "label" in row else None, predicate=index.curie(predicate) or predicate,
                       justification=index.curie(just) if just else None),
             predicate=index.curie(_compose(predicate, steps)) or predicate, steps=steps)
