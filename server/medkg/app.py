@@ -54,7 +54,8 @@ class MedkgApp(FastAPI):
 
 def new_engine(settings: Settings) -> QueryEngine:
     """The query worker pool for the settings' store (not started)."""
-    backend = backend_for(settings.store, settings.paths, settings.base, force_reload=settings.force_reload)
+    backend = backend_for(settings.store, settings.paths, settings.base, force_reload=settings.force_reload,
+                          vocab=settings.vocab)
     engine_class = QueryEngine
     if not getattr(backend, "local", True):  # a remote SPARQL server: forward, no workers
         from medkg.remote_engine import RemoteEngine

@@ -40,14 +40,16 @@ class MemoryBackend:
 
     name = "memory"
 
-    def __init__(self, paths: Sequence[Path | str] | None = None, base: str = DEFAULT_BASE) -> None:
+    def __init__(self, paths: Sequence[Path | str] | None = None, base: str = DEFAULT_BASE,
+                 vocab: Sequence[Path | str] = ()) -> None:
         self.paths = list(paths or [])
         self.base = base
+        self.vocab = list(vocab)
         self._store: ox.Store | None = None
 
     def load(self) -> ox.Store:
         if self._store is None:
-            self._store = new_store(self.paths or None, self.base)
+            self._store = new_store(self.paths or None, self.base, self.vocab)
         return self._store
 
     def worker_store(self) -> ox.Store:
@@ -78,15 +80,21 @@ class StoreOptionError(ValueError):
 
 
 def backend_for(option: str, paths: Sequence[Path | str] | None, base: str, *,
-                force_reload: bool = False) -> StoreBackend:
-    """The backend for a --store value."""
+                force_reload: bool = False, vocab: Sequence[Path | str] = ()) -> StoreBackend:
+    """The backend for a --store value; ``vocab``: built reference vocabularies (N-Quads files)
+    to load beside the graph."""
     if option == "memory":
-        return MemoryBackend(paths, base)
+        return MemoryBackend(paths, base, vocab)
     if "://" not in option:
         from medkg.store_disk import OnDiskBackend, check_directory
 
         check_directory(Path(option))  # a file or someone else's folder: refuse before loading
-        return OnDiskBackend(option, paths, base, force_reload)
+        return OnDiskBackend(option, paths, base, force_reload, vocab)
+    if vocab:
+        raise StoreOptionError(
+            f"--store {option} serves the graph already on that server: --vocab loads vocabularies into "
+            f"a memory or on-disk store only"
+        )
     if paths:
         raise StoreOptionError(
             f"--store {option} serves the graph already on that server: put PATHs there first with "

@@ -41,6 +41,13 @@ BaseOption = Annotated[
 ]
 
 
+VocabOption = Annotated[
+    Optional[str],
+    typer.Option("--vocab", help="Also load reference vocabularies: NAME[,NAME...] (icd10cm, hpo, hpo-annotations) "
+                 "or all; built first if needed (see `medkg vocab`). hpo-annotations brings hpo.", show_default=False),
+]
+
+
 class CliError(Exception):
     """A failure to report as one sentence on stderr, with an exit code."""
 
@@ -97,12 +104,14 @@ def query(
         list[Path] | None,
         typer.Option("--data", help="Query these RDF files or folders instead of the packaged graph."),
     ] = None,
+    vocab: VocabOption = None,
     base: BaseOption = DEFAULT_BASE,
 ) -> None:
     """Run a SPARQL query on the packaged graph, no server needed.
 
     The usual prefixes (medkg:, mkg:, src:, skos:, rdfs:, schema:, prov:, HP:, ICD10CM:, ...) are
-    predeclared. The default graph is the union of the ontology and data graphs.
+    predeclared. The default graph is the union of the ontology and data graphs (and of the
+    vocabularies' graphs with --vocab).
 
     Exit 0 on success, 1 when the query is invalid, 2 when an input cannot be read.
     """
@@ -110,7 +119,7 @@ def query(
     from medkg.query import as_table, render_table, run_query, serialize
 
     text = _read_query(query)
-    store = new_store(paths, base)
+    store = new_store(paths, base, _vocab_files(vocab))
     result = run_query(store, text, base=base)
     if fmt == "table":
         sys.stdout.write(render_table(as_table(result, base)))
@@ -228,12 +237,14 @@ def serve(
     force_reload: Annotated[
         bool, typer.Option("--force-reload", help="With --store DIR: reload changed inputs even though the store holds curated writes, dropping them (export them first with `medkg export --store DIR`).")
     ] = False,
+    vocab: VocabOption = None,
     base: BaseOption = DEFAULT_BASE,
 ) -> None:
     """Serve the graph: SPARQL 1.1 endpoint at /sparql, health at /health, API docs at /docs.
 
     Loads the packaged graph (or PATHs), validates it against the shapes (exit 1 on violations
-    unless --no-validate), then serves on http://HOST:PORT until interrupted. Queries run in
+    unless --no-validate; the vocabularies of --vocab are checked against their shapes when
+    built), then serves on http://HOST:PORT until interrupted. Queries run in
     separate worker processes, so a query past its timeout is really stopped.
     """
     from medkg.serve import ServeError
@@ -245,7 +256,9 @@ def serve(
         token = token_from(write_token)
     except ValueError as error:
         raise CliError(f"--write-token / $MEDKG_WRITE_TOKEN: {error}", 2) from None
+    vocab_files = _vocab_files(vocab)
     settings = Settings(
+        vocab=tuple(vocab_files),
         write_token=token,
         force_reload=force_reload,
         base=base,
@@ -354,6 +367,89 @@ def export(
     except OSError as error:
         raise CliError(f"cannot write into {out}: {error.strerror or error}", 2) from error
     typer.echo(f"medkg: wrote {sum(f.triples for f in files)} triples in {len(files)} files under {out}", err=True)
+
+
+vocab_app = typer.Typer(
+    help="Reference vocabularies (icd10cm, hpo, hpo-annotations), built offline from installed packages.",
+    no_args_is_help=True,
+)
+app.add_typer(vocab_app, name="vocab")
+
+
+def _vocab_files(option: str | None) -> list[Path]:
+    """The built files for a --vocab value (None: none), building what is missing."""
+    if option is None:
+        return []
+    from medkg.vocabularies.cache import VocabularyError, ensure_built
+
+    names = [n.strip() for n in option.split(",") if n.strip()]
+    try:
+        return ensure_built(names, progress=_vocab_progress(),
+                            announce=lambda message: typer.echo(f"medkg: {message}", err=True))
+    except VocabularyError as error:
+        raise CliError(f"--vocab: {error}", 2) from error
+
+
+def _vocab_progress():  # type: ignore[no-untyped-def]
+    """A progress line on stderr when it is a terminal, else None."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(name: str, done: int) -> None:
+        sys.stderr.write(f"\r\x1b[Kmedkg vocab: building {name}: {done:,} quads")
+        sys.stderr.flush()
+
+    return show
+
+
+@vocab_app.command("list")
+def vocab_list() -> None:
+    """List the vocabularies: source found, built or not, version, counts, cached file.
+
+    The cache folder is $MEDKG_CACHE_DIR, else $XDG_CACHE_HOME/medkg, else ~/.cache/medkg.
+    """
+    from medkg.vocabularies.cache import status
+    from medkg.vocabularies.model import NAMES
+
+    rows = [("name", "source", "built", "version", "triples", "concepts", "file")]
+    for name in NAMES:
+        st = status(name)
+        rows.append((name, "found" if st.available else "missing", "yes" if st.path else "no",
+                     st.version or "-", f"{st.triples:,}" if st.triples else "-",
+                     f"{st.entities:,}" if st.entities else "-", str(st.path or "-")))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+@vocab_app.command("build")
+def vocab_build(
+    names: Annotated[
+        Optional[list[str]],
+        typer.Argument(help="icd10cm, hpo, hpo-annotations, or all (default: all).", show_default=False),
+    ] = None,
+) -> None:
+    """Build vocabularies into the cache (sorted N-Quads, checked against their shapes).
+
+    Idempotent: a vocabulary already built from the installed sources is not built again; a new
+    package release (other source bytes) is built anew. Exit 0 on success, 1 when a build fails
+    (the message says why), 2 for an unknown name.
+    """
+    from medkg.vocabularies.cache import VocabularyError, build, check_names
+
+    try:
+        wanted = check_names(names or ["all"])
+    except VocabularyError as error:
+        raise CliError(str(error), 2) from error
+    progress = _vocab_progress()
+    for name in wanted:
+        try:
+            path, built = build(name, progress=progress)
+        except VocabularyError as error:
+            raise CliError(str(error), 1) from error
+        if progress:
+            sys.stderr.write("\r\x1b[K")
+        typer.echo(f"medkg: {name}: {'built' if built else 'already built'}: {path}", err=True)
 
 
 def main() -> None:

@@ -112,11 +112,31 @@ def load_paths(store: ox.Store, paths: Iterable[Path | str], base: str = DEFAULT
         store.extend(parse_file(path, base=base))
 
 
-def new_store(paths: Iterable[Path | str] | None = None, base: str = DEFAULT_BASE) -> ox.Store:
-    """An in-memory store with the packaged graph, or with ``paths`` instead when given."""
+def load_vocabularies(store: ox.Store, files: Iterable[Path | str], base: str = DEFAULT_BASE) -> None:
+    """Built reference vocabularies (N-Quads files of medkg.vocabularies, each holding its own
+    named graph) into the store: streamed by Oxigraph's bulk loader under the default base, moved
+    under ``base`` otherwise (errors name the file and line)."""
+    for raw in files:
+        path = Path(raw)
+        if base != DEFAULT_BASE:
+            store.extend(parse_file(path, base=base))
+            continue
+        try:
+            store.bulk_load(path=path, format=rdf_format(path))
+        except SyntaxError as error:
+            raise RdfInputError(path, _parser_reason(error), error.lineno) from error
+        except OSError as error:
+            raise RdfInputError(path, error.strerror or str(error)) from error
+
+
+def new_store(paths: Iterable[Path | str] | None = None, base: str = DEFAULT_BASE,
+              vocab: Iterable[Path | str] = ()) -> ox.Store:
+    """An in-memory store with the packaged graph, or with ``paths`` instead when given, plus the
+    built reference vocabularies ``vocab`` (N-Quads files: medkg.vocabularies.cache.ensure_built)."""
     store = ox.Store()
     if paths:
         load_paths(store, paths, base)
     else:
         load_packaged(store, base)
+    load_vocabularies(store, vocab, base)
     return store

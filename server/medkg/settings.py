@@ -30,6 +30,7 @@ class Settings:
 
     base: str = DEFAULT_BASE
     paths: tuple[Path, ...] = ()
+    vocab: tuple[Path, ...] = ()  # built reference vocabularies (N-Quads files) served with the graph
     store: str = "memory"
     host: str = "127.0.0.1"
     port: int = 8000

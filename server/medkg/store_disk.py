@@ -77,11 +77,14 @@ class Input:
     graph: str | None
 
 
-def plan_inputs(paths: Sequence[Path | str] | None, base: str = DEFAULT_BASE) -> list[Input]:
-    """The files to load, in order, with their graphs: the packaged graph, or ``paths`` instead."""
+def plan_inputs(paths: Sequence[Path | str] | None, base: str = DEFAULT_BASE,
+                vocab: Sequence[Path | str] = ()) -> list[Input]:
+    """The files to load, in order, with their graphs: the packaged graph, or ``paths`` instead,
+    then the built reference vocabularies ``vocab`` (N-Quads: each keeps its own graph)."""
+    extra = [Input(Path(v), None) for v in vocab]
     if paths:
-        return [Input(p, None) for p in rdf_files(paths)]
-    return [Input(p, base + graph) for graph, files in packaged_graph_files().items() for p in files]
+        return [Input(p, None) for p in rdf_files(paths)] + extra
+    return [Input(p, base + graph) for graph, files in packaged_graph_files().items() for p in files] + extra
 
 
 def fingerprint(inputs: Sequence[Input], base: str) -> str:
@@ -137,9 +140,11 @@ class OnDiskBackend:
     name = "disk"
 
     def __init__(self, directory: Path | str, paths: Sequence[Path | str] | None = None,
-                 base: str = DEFAULT_BASE, force_reload: bool = False) -> None:
+                 base: str = DEFAULT_BASE, force_reload: bool = False,
+                 vocab: Sequence[Path | str] = ()) -> None:
         self.directory = Path(directory)
         self.paths = list(paths or [])
+        self.vocab = list(vocab)
         self.base = base
         self.force_reload = force_reload
         self.reloaded: bool | None = None  # after load(): True if it (re)loaded, False if reopened
@@ -155,7 +160,7 @@ class OnDiskBackend:
 
     def load(self) -> ox.Store:
         if self._store is None:
-            self._live, self.reloaded = open_or_load(self.directory, plan_inputs(self.paths, self.base), self.base,
+            self._live, self.reloaded = open_or_load(self.directory, plan_inputs(self.paths, self.base, self.vocab), self.base,
                                                      force=self.force_reload)
             _remove_unfinished_writes(self.directory)
             self._store = ox.Store.read_only(str(self._live))

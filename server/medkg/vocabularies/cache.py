@@ -1,0 +1,205 @@
+"""Building the vocabularies into the on-disk cache: one sorted N-Quads file per vocabulary, named
+by the fingerprint of its source files, written atomically.
+
+Cache folder: ``$MEDKG_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/medkg``, else ``~/.cache/medkg``;
+the files are ``vocabularies/NAME-FINGERPRINT.nq`` in it. The fingerprint is the sha256 of
+BUILDER_VERSION, the vocabulary's name and its source files' bytes (first 16 hex digits in the
+name): a second build is a no-op, a new package release (other bytes) or a new builder rebuilds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from medkg.namespaces import DEFAULT_BASE
+from medkg.vocabularies import hpo, hpoa, icd10cm, metadata
+from medkg.vocabularies import model as m
+from medkg.vocabularies.nquads import iri, quad
+
+# Bump when the model or the output changes: every vocabulary rebuilds.
+BUILDER_VERSION = "1"
+
+_MODULES = {icd10cm.NAME: icd10cm, hpo.NAME: hpo, hpoa.NAME: hpoa}
+
+Progress = Callable[[str, int], None]  # (what, lines done so far)
+
+
+class VocabularyError(Exception):
+    """A vocabulary that cannot be built: unknown name, missing source, unreadable or invalid."""
+
+
+@dataclass(frozen=True)
+class Status:
+    """What `medkg vocab list` says about one vocabulary."""
+
+    name: str
+    sources: tuple[Path, ...]
+    available: bool  # every source file is installed
+    path: Path | None  # the built file when built for the installed sources
+    version: str | None
+    triples: int | None
+    entities: int | None
+
+
+def cache_dir() -> Path:
+    """The cache folder (see the module docstring); not created here."""
+    if os.environ.get("MEDKG_CACHE_DIR"):
+        return Path(os.environ["MEDKG_CACHE_DIR"])
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "medkg"
+
+
+def check_names(names: Sequence[str]) -> list[str]:
+    """``names`` in build order, duplicates removed ("all" means all); VocabularyError naming the
+    valid names for an unknown one."""
+    wanted = set(m.NAMES if "all" in names else names)
+    unknown = sorted(wanted - set(m.NAMES))
+    if unknown:
+        raise VocabularyError(f"unknown vocabulary {', '.join(unknown)}: the vocabularies are {', '.join(m.NAMES)} (or all)")
+    return [n for n in m.NAMES if n in wanted]
+
+
+def with_needed(names: Sequence[str]) -> list[str]:
+    """``names`` plus the vocabularies they link into (hpo-annotations -> hpo), in build order."""
+    wanted = set(check_names(names))
+    for name in list(wanted):
+        wanted.update(m.NEEDS.get(name, ()))
+    return [n for n in m.NAMES if n in wanted]
+
+
+def sources(name: str) -> tuple[Path, ...]:
+    """The installed source files of vocabulary ``name``."""
+    return _MODULES[check_names([name])[0]].source_files()
+
+
+def fingerprint(name: str, files: Sequence[Path]) -> str:
+    """sha256 (hex) of the builder version, the name and the files' bytes, in order."""
+    digest = hashlib.sha256(f"medkg-vocabulary/{BUILDER_VERSION}\0{name}\0".encode())
+    for path in files:
+        try:
+            with path.open("rb") as file:
+                digest.update(hashlib.file_digest(file, "sha256").digest())
+        except OSError as error:
+            raise VocabularyError(f"cannot read {path}, a source of {name}: {error.strerror or error}") from error
+    return digest.hexdigest()
+
+
+def built_path(name: str, files: Sequence[Path] | None = None) -> Path:
+    """Where vocabulary ``name`` built from ``files`` (default: the installed ones) is cached."""
+    files = sources(name) if files is None else files
+    return cache_dir() / "vocabularies" / f"{name}-{fingerprint(name, files)[:16]}.nq"
+
+
+def status(name: str) -> Status:
+    """Whether ``name``'s sources are installed and whether it is built, with its version and counts
+    (read from the built file's dataset description)."""
+    files = sources(name)
+    available = all(p.is_file() for p in files)
+    path = built_path(name, files) if available else None
+    if path is None or not path.is_file():
+        return Status(name, files, available, None, None, None, None)
+    described = _description(path, name)
+    return Status(name, files, available, path, described.get("versionInfo"),
+                  _int(described.get("triples")), _int(described.get("entities")))
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value is not None else None
+
+
+def _description(path: Path, name: str) -> dict[str, str]:
+    """The dataset's own literal values (version, counts), read from its lines (sorted: the graph
+    IRI's lines come together)."""
+    subject = iri(m.graph_iri(name))
+    found: dict[str, str] = {}
+    with path.open(encoding="utf-8") as file:
+        for line in file:
+            if line.startswith(subject + " "):
+                predicate = line.split(" ", 2)[1]
+                local = predicate.rstrip(">").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+                value = line.split('"')[1] if '"' in line else ""
+                found[local] = value
+            elif found:
+                break
+    return found
+
+
+def build(name: str, *, progress: Progress | None = None, validate: bool = True,
+          files: Sequence[Path] | None = None, out: Path | None = None) -> tuple[Path, bool]:
+    """Builds vocabulary ``name`` unless built: (the N-Quads file, whether it was built now).
+
+    ``files`` / ``out`` build from other source files (tests: slices of the real files) into a
+    given path. The quads are sorted and de-duplicated, written to a temporary file beside the
+    target and renamed into place, so a reader never sees half a file. With ``validate``, the
+    result is checked against the vocabulary shapes first (VocabularyError listing violations).
+    """
+    files = tuple(sources(name) if files is None else files)
+    target = out or built_path(name, files)
+    if target.is_file():
+        return target, False
+    lines = sorted(set(_lines(name, files, progress)))
+    if validate:
+        from medkg.vocabularies.checks import VocabularyInvalid, check_lines
+
+        try:
+            check_lines(name, lines)
+        except VocabularyInvalid as error:
+            raise VocabularyError(str(error)) from error
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
+            file.writelines(lines)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _remove_stale(name, target)
+    return target, True
+
+
+def _lines(name: str, files: tuple[Path, ...], progress: Progress | None) -> Iterator[str]:
+    module = _MODULES[name]
+    graph = iri(m.graph_iri(name, DEFAULT_BASE))
+    data: set[str] = set()
+    entities: set[str] = set()
+    try:
+        for s, p, o in module.statements(files):
+            data.add(quad(s, p, o, graph))
+            if p == m.RDF_TYPE and o == m.CONCEPT:
+                entities.add(s)
+            if progress and len(data) % 100_000 == 0:
+                progress(name, len(data))
+    except (OSError, SyntaxError, ValueError) as error:
+        raise VocabularyError(f"cannot build {name} from {', '.join(map(str, files))}: {error}") from error
+    info = metadata.release(name, files)
+    yield from data
+    for s, p, o in metadata.statements(info, len(data), len(entities)):
+        yield quad(s, p, o, graph)
+    if progress:
+        progress(name, len(data))
+
+
+def _remove_stale(name: str, keep: Path) -> None:
+    """Older builds of ``name`` in the same folder (another release or builder version)."""
+    for path in keep.parent.glob(f"{name}-*.nq"):
+        if path != keep and len(path.stem) == len(keep.stem):
+            path.unlink(missing_ok=True)
+
+
+def ensure_built(names: Sequence[str], *, progress: Progress | None = None,
+                 announce: Callable[[str], None] | None = None) -> list[Path]:
+    """The cached files of ``names`` and what they need, building those not built yet (``announce``
+    is told, e.g. to say so on stderr)."""
+    paths = []
+    for name in with_needed(names):
+        path = built_path(name)
+        if not path.is_file() and announce:
+            announce(f"building the {name} vocabulary (once; cached in {path.parent})")
+        paths.append(build(name, progress=progress)[0])
+    return paths
