@@ -20,6 +20,7 @@ from medkg.engine import QueryEngine
 from medkg.settings import Settings
 from medkg.store_disk import OnDiskBackend
 from medkg.store_remote import RemoteError
+from medkg.worker import GZIP_LEVEL, GZIP_MIN
 from medkg.web import concepts, graph_store, health, pages, sparql
 from medkg.web.asgi import Receive, Scope, Send
 from medkg.web.sparql_openapi import (
@@ -29,7 +30,7 @@ from medkg.web.sparql_openapi import (
     WRITE_RESULT_SCHEMA,
 )
 from medkg.web.writes import WriteGate
-from medkg.worker import GZIP_LEVEL, GZIP_MIN, WorkerConfig
+from medkg.worker import WorkerConfig
 from medkg.writes.serving import DiskWriter, LiveStore, MemoryWriter
 
 

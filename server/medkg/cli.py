@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -65,7 +65,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool | None, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = None,
 ) -> None:
     """medkg command line."""
@@ -101,7 +101,7 @@ def query(
         ),
     ] = "table",
     paths: Annotated[
-        list[Path] | None,
+        Optional[list[Path]],
         typer.Option("--data", help="Query these RDF files or folders instead of the packaged graph."),
     ] = None,
     vocab: VocabOption = None,
@@ -131,14 +131,14 @@ def query(
 @app.command()
 def validate(
     paths: Annotated[
-        list[Path] | None,
+        Optional[list[Path]],
         typer.Argument(help="RDF files (Turtle, N-Triples...) or folders (their .ttl files) to validate instead of the packaged facts.", show_default=False),
     ] = None,
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="text (default): results grouped by node; json or turtle: the SHACL report.")
     ] = "text",
     shapes: Annotated[
-        list[Path] | None, typer.Option("--shapes", help="Validate against these shapes files or folders instead of the packaged shapes/.", show_default=False)
+        Optional[list[Path]], typer.Option("--shapes", help="Validate against these shapes files or folders instead of the packaged shapes/.", show_default=False)
     ] = None,
     engine: Annotated[
         str, typer.Option(help="oxigraph (default: constraints compiled to SPARQL) or pyshacl (the reference, slow).")
@@ -184,7 +184,7 @@ def validate(
 @app.command()
 def serve(
     paths: Annotated[
-        list[Path] | None,
+        Optional[list[Path]],
         typer.Argument(help="RDF files or folders to serve instead of the packaged graph.", show_default=False),
     ] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -195,7 +195,7 @@ def serve(
         float, typer.Option(help="Seconds a query may run before it is stopped (504). Clients may ask for less with ?timeout=.", min=0.001)
     ] = 30.0,
     workers: Annotated[
-        int | None,
+        Optional[int],
         typer.Option(help="Query worker processes, i.e. queries running at once (default: two per core, at least 4).", min=1, show_default=False),
     ] = None,
     max_queue: Annotated[
@@ -223,11 +223,11 @@ def serve(
         bool, typer.Option("--allow-service", help="Allow SPARQL SERVICE (federated queries that make the server fetch URLs). Off by default.")
     ] = False,
     cors_origin: Annotated[
-        list[str] | None, typer.Option(help="Origin allowed to query from a browser (repeatable; default: any).", show_default=False)
+        Optional[list[str]], typer.Option(help="Origin allowed to query from a browser (repeatable; default: any).", show_default=False)
     ] = None,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = False,
     write_token: Annotated[
-        str | None,
+        Optional[str],
         typer.Option(help="Accept curated writes (SPARQL Update on /sparql, Graph Store Protocol on /store) "
                      "from clients sending 'Authorization: Bearer SECRET'. The value is SECRET or NAME:SECRET (NAME is "
                      "recorded in the provenance graph); SECRET has 16+ characters. Default: $MEDKG_WRITE_TOKEN, "
@@ -287,15 +287,15 @@ def serve(
 @app.command()
 def load(
     paths: Annotated[
-        list[Path] | None,
+        Optional[list[Path]],
         typer.Argument(help="RDF files or folders to load instead of the packaged graph.", show_default=False),
     ] = None,
     into: Annotated[str, typer.Option("--into", help="The server's SPARQL query endpoint URL (Oxigraph: http://HOST:7878/query).")] = "",
     graph: Annotated[
-        str | None, typer.Option(help="Named graph to load into (default: the packaged graph's own two; for PATHs, BASE + graph/data).", show_default=False)
+        Optional[str], typer.Option(help="Named graph to load into (default: the packaged graph's own two; for PATHs, BASE + graph/data).", show_default=False)
     ] = None,
-    update_url: Annotated[str | None, typer.Option(help="SPARQL Update endpoint, when not derivable from --into.", show_default=False)] = None,
-    store_url: Annotated[str | None, typer.Option(help="Graph Store Protocol endpoint, when not derivable from --into.", show_default=False)] = None,
+    update_url: Annotated[Optional[str], typer.Option(help="SPARQL Update endpoint, when not derivable from --into.", show_default=False)] = None,
+    store_url: Annotated[Optional[str], typer.Option(help="Graph Store Protocol endpoint, when not derivable from --into.", show_default=False)] = None,
     protocol: Annotated[str, typer.Option(help="auto (Graph Store Protocol, else SPARQL Update), graph-store or update.")] = "auto",
     timeout: Annotated[float, typer.Option(help="Seconds to wait on each step of each request.", min=0.001)] = 120.0,
     no_validate: Annotated[bool, typer.Option("--no-validate", help="Load even if the graph violates the shapes.")] = False,
@@ -342,12 +342,12 @@ def load(
 @app.command()
 def export(
     paths: Annotated[
-        list[Path] | None,
+        Optional[list[Path]],
         typer.Argument(help="RDF files or folders to export instead of the packaged graph.", show_default=False),
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="Folder to write ontology/ and data/ into (created if missing).")] = Path("medkg-export"),
     store: Annotated[
-        Path | None, typer.Option("--store", help="Export the graph of an on-disk store (a `medkg serve --store DIR` folder).", show_default=False)
+        Optional[Path], typer.Option("--store", help="Export the graph of an on-disk store (a `medkg serve --store DIR` folder).", show_default=False)
     ] = None,
     base: BaseOption = DEFAULT_BASE,
 ) -> None:

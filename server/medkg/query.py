@@ -142,7 +142,7 @@ def render_table(table: Table) -> str:
     widths = [len(c) for c in table.columns]
     for row in table.rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row)]
-    line = lambda cells: " | ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+    line = lambda cells: " | ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     out = [line(table.columns), "-+-".join("-" * w for w in widths)]
     out.extend(line(row) for row in table.rows)
     count = len(table.rows)

@@ -14,14 +14,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from medkg.web.asgi import JSON_TYPE, Headers, Receive, Scope, Send, respond
-from medkg.web.sparql import (
-    ProtocolError,
-    SparqlEndpoint,
-    _media_type,
-    _params,
-    respond_refused,
-    takes_gzip,
-)
+from medkg.web.sparql import ProtocolError, SparqlEndpoint, _media_type, _params, respond_refused, takes_gzip
 from medkg.web.writes import WriteGate, WriteRefused, success_body
 from medkg.writes.serving import request_graph_store
 from medkg.writes.transaction import GraphStoreOperation
