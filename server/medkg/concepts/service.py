@@ -57,6 +57,7 @@ class _Snapshot:
     json_cache: dict[str, bytes]  # IRI -> record as JSON, filled by record_json
 
 
+_LOADED = 1000  # concepts of a scheme beyond which its vocabulary is loaded (the curated graph names ~20 codes)
 _VOCABULARY_OF = {"ICD10CM": ("icd-10-cm", "icd10cm"), "HP": ("hpo", "hpo")}  # prefix -> (scheme, vocab name)
 
 
@@ -64,6 +65,8 @@ def _vocab_hint(index: ConceptIndex, prefix: str) -> str:
     """For a code not found: how many codes of its vocabulary the graph holds, and how to load it."""
     scheme, name = _VOCABULARY_OF.get(prefix, ("omim", "hpo-annotations"))
     held = index.scheme_sizes.get(index.base + SOURCE + scheme, 0)
+    if held >= _LOADED:
+        return ""
     return f" (it holds {held} concepts of this vocabulary; all of them load with medkg serve --vocab {name})"
 
 
