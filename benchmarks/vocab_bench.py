@@ -1,14 +1,14 @@
 """The concept core at full vocabulary size against the curated graph alone, in one run.
 
 Two in-memory stores: the packaged graph alone, and the packaged graph with every code of ICD-10-CM,
-every HPO term and every HPO disease annotation (an N-Quads file of the vocabulary model: until the
-builder of issue 15 is merged, `python tests/fixtures/vocab/make_slice.py --all FILE` writes one).
+every HPO term and every HPO disease annotation (the N-Quads files `medkg vocab build` writes, or
+one written by `python tests/fixtures/vocab/make_slice.py --all FILE`).
 For each: the time and memory (RSS growth) to build the concept index, and the median latency of
 lookups (uncached), searches and code mappings, each repeated; the table gives the ratio full /
 curated for the operations both graphs answer. Timings vary with the machine's load: compare the
 ratios, measured in the same run.
 
-Run: python benchmarks/vocab_bench.py FILE [--repeat 7]
+Run: python benchmarks/vocab_bench.py FILE [FILE ...] [--repeat 7]
 """
 
 from __future__ import annotations
@@ -75,14 +75,14 @@ def measure(store: ox.Store, repeat: int) -> tuple[dict[str, float | None], floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("vocabularies", help="N-Quads (or TriG) of the reference vocabularies")
+    parser.add_argument("vocabularies", nargs="+", help="N-Quads (or TriG) files of the reference vocabularies")
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     curated = new_store()
     full = new_store()
     start = time.perf_counter()
-    fmt = ox.RdfFormat.TRIG if args.vocabularies.endswith(".trig") else ox.RdfFormat.N_QUADS
-    full.bulk_load(path=args.vocabularies, format=fmt)
+    for path in args.vocabularies:
+        full.bulk_load(path=path, format=ox.RdfFormat.TRIG if path.endswith(".trig") else ox.RdfFormat.N_QUADS)
     load = time.perf_counter() - start
     print(f"loaded {len(full)} quads in {load:.1f} s (pyoxigraph bulk_load, in memory)")
     small, small_build, small_memory, small_count = measure(curated, args.repeat)
