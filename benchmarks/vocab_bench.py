@@ -87,7 +87,7 @@ def main() -> None:
     print(f"loaded {len(full)} quads in {load:.1f} s (pyoxigraph bulk_load, in memory)")
     small, small_build, small_memory, small_count = measure(curated, args.repeat)
     big, big_build, big_memory, big_count = measure(full, args.repeat)
-    print(f"\n| | curated graph | with the vocabularies | ratio |\n|---|---:|---:|---:|")
+    print("\n| | curated graph | with the vocabularies | ratio |\n|---|---:|---:|---:|")
     print(f"| concepts in the index | {small_count:,} | {big_count:,} | |")
     print(f"| index build | {small_build:.2f} s | {big_build:.1f} s | |")
     print(f"| index memory (RSS growth) | {small_memory:.0f} MiB | {big_memory:.0f} MiB | |")
