@@ -22,7 +22,7 @@ from medkg.vocabularies import model as m
 from medkg.vocabularies.nquads import iri, quad
 
 # Bump when the model or the output changes: every vocabulary rebuilds.
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"
 
 _MODULES = {icd10cm.NAME: icd10cm, hpo.NAME: hpo, hpoa.NAME: hpoa}
 
@@ -139,6 +139,9 @@ def build(name: str, *, progress: Progress | None = None, validate: bool = True,
     result is checked against the vocabulary shapes first (VocabularyError listing violations).
     """
     files = tuple(sources(name) if files is None else files)
+    for path in files:
+        if not path.is_file():
+            raise VocabularyError(f"cannot read {path}, a source of {name}: no such file (is its package installed?)")
     target = out or built_path(name, files)
     if target.is_file():
         return target, False

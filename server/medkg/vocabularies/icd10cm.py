@@ -161,6 +161,7 @@ def statements(files: tuple[Path, ...], base: str = DEFAULT_BASE) -> Iterator[tu
     items = read_items(files[0], files[1])
     scheme = m.scheme(SCHEME, base)
     billable, excludes1, excludes2 = m.mkg("billable", base), m.mkg("excludes1", base), m.mkg("excludes2", base)
+    yield scheme, m.RDF_TYPE, m.SCHEME  # also declared in data/sources.ttl: the graph stands alone
     for item in items.values():
         s = iri(item_iri(item, base))
         yield s, m.RDF_TYPE, m.CONCEPT
