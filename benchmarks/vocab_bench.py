@@ -75,7 +75,7 @@ def main() -> None:
     for name in NAMES:
         for label in ("build", "again (cache hit)"):
             seconds, peak, out = run_child(BUILD.format(name=name), env)
-            built, triples, entities, size, _ = out.split()
+            _, triples, entities, size, _ = out.split()
             print(f"| {label} {name} | {seconds:.1f} | {peak:.0f} | {int(triples):,} | {int(entities):,} | {int(size) / 1e6:.0f} |")
     seconds, peak, out = run_child(LOAD_RAW.format(names=NAMES), env)
     print(f"| load the three, pyoxigraph bulk_load (memory) | {seconds:.1f} | {peak:.0f} | {int(out.split()[0]):,} | | |")

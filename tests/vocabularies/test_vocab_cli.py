@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 
-
 def medkg(*args: str, cache_dir: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "MEDKG_CACHE_DIR": str(cache_dir)}
     return subprocess.run([sys.executable, "-m", "medkg.cli", *args], capture_output=True, text=True,

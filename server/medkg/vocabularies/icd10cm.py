@@ -112,9 +112,8 @@ def _walk(node: ET.Element, parent: str | None, seven: ET.Element | None,
         elif child.tag in ("section", "diag"):
             has_children = True
             _walk(child, own, seven, items, confirmed)
-    if kind == "code" or kind == "category":
-        if not has_children and seven is not None:
-            _extend(items[name], seven, items, confirmed)
+    if kind in ("code", "category") and not has_children and seven is not None:
+        _extend(items[name], seven, items, confirmed)
 
 
 def _extend(leaf: Item, seven: ET.Element, items: dict[str, Item], confirmed: set[str]) -> None:
