@@ -51,7 +51,11 @@ def test_build_is_idempotent_reproducible_and_keyed_by_the_sources(
     second, built_second = cache.build("hpo-annotations", files=(other,))
     assert built_second and second != first
     assert not first.exists()
-    assert sorted(p.name for p in second.parent.iterdir()) == [second.name]  # no temporary file left
+    # No temporary file left; the summary beside the data.
+    assert sorted(p.name for p in second.parent.iterdir()) == [second.with_suffix(".json").name, second.name]
+    summary = cache._sidecar(second)
+    assert summary is not None and summary["versionInfo"] == "2025-01-16" and int(summary["triples"]) == len(
+        second.read_text(encoding="utf-8").splitlines())
 
 
 def test_a_missing_source_is_a_clear_error(tmp_path: Path) -> None:
