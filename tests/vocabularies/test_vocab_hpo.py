@@ -4,9 +4,9 @@ is_a, xrefs as mappings with their source, obsolete terms with their replacement
 from __future__ import annotations
 
 import pytest
+from vocab_slices import Built, hpo_slice
 
 from medkg.vocabularies import cache, hpo
-from vocab_slices import Built, hpo_slice
 
 PREFIXES = """PREFIX HP: <http://purl.obolibrary.org/obo/HP_>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from vocab_slices import Built, hpoa_slice
 
 from medkg.vocabularies import cache, hpoa
-from vocab_slices import Built, hpoa_slice
 
 PREFIXES = """PREFIX HP: <http://purl.obolibrary.org/obo/HP_>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>

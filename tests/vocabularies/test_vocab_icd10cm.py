@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 import simple_icd_10_cm as cm
+from vocab_slices import Built, icd_chapter_slice
 
 from medkg.vocabularies import cache, icd10cm
-from vocab_slices import Built, icd_chapter_slice
 
 ICD = "http://purl.bioontology.org/ontology/ICD10CM/"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
