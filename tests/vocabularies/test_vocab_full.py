@@ -58,7 +58,7 @@ def test_every_hpo_term_is_there_with_its_name(store: ox.Store) -> None:
 
 def test_one_annotation_fact_per_data_line(store: ox.Store) -> None:
     (path,) = hpoa.source_files()
-    header, *rows = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    _header, *rows = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
     assert len(rows) == 271_702
     # 43 rows of the release repeat another row exactly: the same assertion, one axiom.
     data_lines = len(set(rows))
