@@ -157,32 +157,46 @@ def build(name: str, *, progress: Progress | None = None, validate: bool = True,
     target = out or built_path(name, files)
     if target.is_file():
         return target, False
-    lines = sorted(set(_lines(name, files, progress)))
-    if validate:
-        from medkg.vocabularies.checks import VocabularyInvalid, check_lines
-
-        try:
-            check_lines(name, lines)
-        except VocabularyInvalid as error:
-            raise VocabularyError(str(error)) from error
+    lines = sorted(_lines(name, files, progress))  # unique: _lines de-duplicates
     target.parent.mkdir(parents=True, exist_ok=True)
-    # The summary first, then the data: a built file always has its summary beside it.
     summary = json.dumps(_summary(name, lines), sort_keys=True)
-    _write_atomically(target.with_suffix(".json"), [summary + "\n"])
-    _write_atomically(target, lines)
+    temporary = _write_temporary(target, lines)
+    del lines  # the check reads the file: one copy of the data in memory, not three
+    try:
+        if validate:
+            from medkg.vocabularies.checks import VocabularyInvalid, check_file
+
+            try:
+                check_file(name, temporary)
+            except VocabularyInvalid as error:
+                raise VocabularyError(str(error)) from error
+        # The summary first, then the data: a built file always has its summary beside it.
+        _write_atomically(target.with_suffix(".json"), [summary + "\n"])
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
     _remove_stale(name, target)
     return target, True
 
 
-def _write_atomically(target: Path, lines: Sequence[str]) -> None:
+def _write_temporary(target: Path, lines: Sequence[str]) -> Path:
+    """``lines`` in a new temporary file beside ``target`` (its suffix .tmp: not a build)."""
     handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
             file.writelines(lines)
-        os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return Path(temporary)
+
+
+def _write_atomically(target: Path, lines: Sequence[str]) -> None:
+    temporary = _write_temporary(target, lines)
+    try:
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _summary(name: str, lines: Sequence[str]) -> dict[str, str]:
