@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from conftest import AsgiClient, app_client
+
 from medkg.settings import Settings
 from medkg.vocabularies.cache import ensure_built
 
