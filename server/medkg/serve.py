@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import logging
 import socket
 import sys
@@ -76,6 +77,10 @@ def serve(settings: Settings, *, validate: bool = True, access_log: bool = False
     app = create_app(settings, engine)
     triples = app.state.dataset_statistics()[0].triples  # counted now, not on the first request
     engine.start()  # fork the zygote before uvicorn starts any thread
+    # The concept index holds millions of long-lived objects with the vocabularies loaded: out of
+    # the cyclic collector's sight, or each full collection walks them all again (measured: a broad
+    # search paid ~40% of its time for it; benchmarks/README.md). Refcounting still frees them.
+    gc.freeze()
     print(
         f"medkg: serving {triples} triples on http://{settings.host}:{settings.port}/sparql "
         f"({settings.workers} query workers, {settings.query_timeout:g} s query timeout)",

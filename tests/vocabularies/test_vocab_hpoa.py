@@ -83,3 +83,16 @@ def test_a_row_of_the_wrong_width_names_its_line(tmp_path: Path) -> None:
     bad.write_text("".join(lines), encoding="utf-8")
     with pytest.raises(cache.VocabularyError, match="line 8"):
         cache.build("hpo-annotations", files=(bad,), out=tmp_path / "x.nq")
+
+
+def test_the_curated_graph_with_annotations_conforms_to_all_the_shapes(tmp_path: Path) -> None:
+    """A slice with the release's one malformed reference ("PMID:20037588P", OMIM:606071), loaded
+    with the curated graph: every shape of shapes/ passes (the full graph: test_vocab_full)."""
+    from medkg.graph.loading import new_store
+    from medkg.validation import validate_store
+
+    source, _ = hpoa_slice(tmp_path, first=100, diseases=("OMIM:606071", "OMIM:259770"))
+    assert "PMID:20037588P" in source.read_text(encoding="utf-8")
+    built, _ = cache.build("hpo-annotations", files=(source,), out=tmp_path / "a.nq")
+    report = validate_store(new_store(vocab=[built]))
+    assert report.conforms, report.to_text(min_severity="Violation")[:3000]

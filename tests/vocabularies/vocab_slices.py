@@ -3,6 +3,7 @@ and a built file loaded for querying. Imported by the tests of this folder."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -14,7 +15,7 @@ def icd_chapter_slice(tmp: Path, chapter: str) -> tuple[Path, Path]:
     xml, code_list = icd10cm.source_files()
     text = xml.read_text(encoding="utf-8")
     chapters = [m.start() for m in re.finditer(r"<chapter>", text)] + [text.index("</ICD10CM.tabular>")]
-    for start, end in zip(chapters, chapters[1:]):
+    for start, end in itertools.pairwise(chapters):
         if re.match(rf"<chapter>\s*<name>{chapter}</name>", text[start:]):
             part = text[start:end].rstrip()
             break
@@ -36,7 +37,7 @@ def hpo_slice(tmp: Path, ids: set[str], first: int = 30) -> Path:
     wanted = set(list(terms)[:first]) | set(ids)
     todo = list(wanted)
     while todo:
-        for parent in re.findall(r"^is_a: (HP:\d{7})", terms[todo.pop()], re.M):
+        for parent in re.findall(r"^is_a: (HP:\d{7})", terms[todo.pop()], re.MULTILINE):
             if parent not in wanted:
                 wanted.add(parent)
                 todo.append(parent)

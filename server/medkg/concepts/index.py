@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import gc
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -27,6 +28,7 @@ LAY = OMO + "0003003"
 ABBREVIATION = OMO + "0003000"
 MISNOMER = OMO + "0003007"  # "not technically correct but commonly used anyway" (OMO release 2025-06-18)
 BROADER = SKOS + "broader"
+SKOS_CONCEPT = SKOS + "Concept"  # the kind of a vocabulary concept (a code, a term, a disease)
 SCOPES: dict[str, Scope] = {
     OBO_IN_OWL + "hasExactSynonym": "exact",
     OBO_IN_OWL + "hasRelatedSynonym": "related",
@@ -63,10 +65,83 @@ class Entry:
         return self.synonym_type == ABBREVIATION
 
 
+class ConceptTable(Mapping[str, ConceptRef]):
+    """Every concept by IRI. The curated concepts are kept as records; the concepts of the
+    reference vocabularies (ICD-10-CM, HPO, diseases: 130k+) as (label, scheme) pairs, made into a
+    ConceptRef when asked for, which keeps the index small (a pydantic record each: ~1 KB)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.curated: dict[str, ConceptRef] = {}
+        self.vocab: dict[str, tuple[str, str]] = {}  # IRI -> (label, scheme IRI)
+
+    def __getitem__(self, iri: str) -> ConceptRef:
+        ref = self.curated.get(iri)
+        if ref is not None:
+            return ref
+        label, scheme = self.vocab[iri]
+        return ConceptRef(iri=iri, curie=compress(iri, self.base), label=label, kind="skos:Concept",
+                          kind_label="concept", scheme=compress(scheme, self.base) or scheme)
+
+    def __contains__(self, iri: object) -> bool:
+        return iri in self.curated or iri in self.vocab
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.curated
+        yield from self.vocab
+
+    def __len__(self) -> int:
+        return len(self.curated) + len(self.vocab)
+
+    def __setitem__(self, iri: str, ref: ConceptRef) -> None:
+        self.curated[iri] = ref
+
+    def label(self, iri: str) -> str:
+        ref = self.curated.get(iri)
+        return ref.label if ref is not None else self.vocab[iri][0]
+
+    def scheme(self, iri: str) -> str | None:
+        """The scheme IRI of a vocabulary concept; None for a curated concept."""
+        found = self.vocab.get(iri)
+        return found[1] if found is not None else None
+
+
+class _CuratedFirst(Mapping[str, str]):
+    """A per-concept value: stored for the curated concepts (which iteration covers), computed for
+    vocabulary concepts from the ConceptTable when asked for."""
+
+    def __init__(self, table: ConceptTable, vocab_value: str | None) -> None:
+        self.table = table
+        self.curated: dict[str, str] = {}
+        self.vocab_value = vocab_value  # None: the concept's label, casefolded
+
+    def __getitem__(self, iri: str) -> str:
+        value = self.curated.get(iri)
+        if value is not None:
+            return value
+        label, _ = self.table.vocab[iri]
+        return self.vocab_value if self.vocab_value is not None else label.casefold()
+
+    def __contains__(self, iri: object) -> bool:
+        return iri in self.curated or iri in self.table.vocab
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.curated)
+
+    def __len__(self) -> int:
+        return len(self.curated)
+
+    def __setitem__(self, iri: str, value: str) -> None:
+        self.curated[iri] = value
+
+    def setdefault(self, iri: str, value: str) -> str:
+        return self.curated.setdefault(iri, value)
+
+
 @dataclass
 class ConceptIndex:
     base: str
-    concepts: dict[str, ConceptRef] = field(default_factory=dict)
+    concepts: ConceptTable = field(init=False)
     entries: list[Entry] = field(default_factory=list)
     # Search: normalised names sorted, each with the entries that have it.
     keys: list[str] = field(default_factory=list)
@@ -80,16 +155,30 @@ class ConceptIndex:
     first_token: dict[str, int] = field(default_factory=dict)  # token key -> longest name it starts
     # Vocabulary: labels of kinds and properties, kind -> itself and its subkinds.
     labels: dict[str, str] = field(default_factory=dict)
-    kind_of: dict[str, str] = field(default_factory=dict)  # concept -> its kind (IRI)
-    sort_label: dict[str, str] = field(default_factory=dict)  # concept -> its label casefolded
+    kind_of: _CuratedFirst = field(init=False)  # concept -> its kind (IRI); skos:Concept for vocabularies
+    sort_label: _CuratedFirst = field(init=False)  # concept -> its label casefolded
+    schemes: dict[str, str] = field(default_factory=dict)  # scheme IRI -> its title or label
+    scheme_sizes: dict[str, int] = field(default_factory=dict)  # scheme IRI -> number of its concepts
     subkinds: dict[str, set[str]] = field(default_factory=dict)
     transitive: set[str] = field(default_factory=set)
     # Hierarchies: relation IRI -> child -> parents, and parent -> children.
     up: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     down: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.concepts = ConceptTable(self.base)
+        self.kind_of = _CuratedFirst(self.concepts, SKOS_CONCEPT)
+        self.sort_label = _CuratedFirst(self.concepts, None)
+
     def curie(self, iri: str) -> str | None:
         return compress(iri, self.base)
+
+    def sorted_codes(self) -> list[str]:
+        """The IRIs of the vocabulary concepts, sorted (made on first use, kept)."""
+        found = self.__dict__.get("_sorted_codes")
+        if found is None:
+            found = self.__dict__["_sorted_codes"] = sorted(self.concepts.vocab)
+        return found
 
     def ref(self, iri: str) -> ConceptRef | None:
         return self.concepts.get(iri)
@@ -138,6 +227,7 @@ def build_index(run: QueryFunction, base: str = DEFAULT_BASE) -> ConceptIndex:
     try:
         _load_vocabulary(index, run, head)
         _load_concepts(index, run, head)
+        _load_vocabulary_concepts(index, run, head)
         _load_synonyms(index, run, head)
         _load_hierarchies(index, run, head)
         _build_search(index)
@@ -179,6 +269,28 @@ def _load_concepts(index: ConceptIndex, run: QueryFunction, head: str) -> None:
         index.sort_label[iri] = label.casefold()
 
 
+def _load_vocabulary_concepts(index: ConceptIndex, run: QueryFunction, head: str) -> None:
+    """The concepts of the reference vocabularies (and the codes the curated mappings name): each
+    resource in a skos:ConceptScheme with an rdfs:label, not already a curated concept."""
+    rows = select(run, head + """SELECT ?c ?label ?scheme WHERE {
+        ?c skos:inScheme ?scheme ; rdfs:label ?label . FILTER(isIRI(?c)) }""")
+    schemes: dict[str, str] = {}  # one string per scheme, shared by its concepts
+    vocab = index.concepts.vocab
+    for row in rows:
+        iri = row["c"].value
+        if iri not in vocab and iri not in index.concepts.curated:  # one label each (the model has one)
+            vocab[iri] = (row["label"].value, schemes.setdefault(row["scheme"].value, row["scheme"].value))
+    for iri in sorted(vocab):
+        index.entries.append(Entry(iri, vocab[iri][0], "label", None))
+    titles = select(run, head + """SELECT ?s ?label WHERE { ?s a skos:ConceptScheme .
+        { ?s dcterms:title ?label } UNION { ?s rdfs:label ?label } }""")
+    index.scheme_sizes = dict.fromkeys(schemes, 0)
+    for _, scheme in vocab.values():
+        index.scheme_sizes[scheme] += 1
+    index.schemes = {scheme: scheme.rstrip("/").rsplit("/", 1)[-1] for scheme in schemes}
+    index.schemes.update({k: v for k, v in _labels(titles, "s", "label").items() if k in schemes})
+
+
 def _load_synonyms(index: ConceptIndex, run: QueryFunction, head: str) -> None:
     # Two plain queries joined here: much faster on big graphs than one with an OPTIONAL join.
     props = values("p", list(SCOPES))
@@ -208,7 +320,7 @@ def _load_hierarchies(index: ConceptIndex, run: QueryFunction, head: str) -> Non
             index.down[p][o].append(s)
     for table in (*index.up.values(), *index.down.values()):
         for key, items in table.items():
-            table[key] = sorted(set(items), key=lambda i: index.concepts[i].label.casefold())
+            table[key] = sorted(set(items), key=lambda i: index.sort_label[i])
 
 
 def _build_search(index: ConceptIndex) -> None:
@@ -236,6 +348,8 @@ def _build_search(index: ConceptIndex) -> None:
 def _build_phrases(index: ConceptIndex) -> None:
     phrases: dict[tuple[str, ...], list[Entry]] = defaultdict(list)
     for entry in index.entries:
+        if entry.iri not in index.concepts.curated:  # annotate finds the curated concepts only
+            continue
         keys = tuple(token_key(t) for t in TOKEN.findall(entry.text))  # as annotate's tokens() finds them
         if keys:
             phrases[keys].append(entry)

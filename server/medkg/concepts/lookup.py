@@ -13,6 +13,7 @@ from medkg.concepts.models import (
     Concept,
     Correction,
     Definition,
+    MappedFrom,
     NarrowerRelation,
     Provenance,
     Ref,
@@ -24,6 +25,13 @@ from medkg.sparql.client import QueryFunction, Row, iri, prologue, select, value
 
 _MATCHES = [f"http://www.w3.org/2004/02/skos/core#{p}Match" for p in ("exact", "close", "broad", "narrow", "related")]
 _ORDER = {f"skos:{p}Match": i for i, p in enumerate(("exact", "close", "narrow", "broad", "related"))}
+RO_HAS_PHENOTYPE = "http://purl.obolibrary.org/obo/RO_0002200"
+MAX_NARROWER = 500
+# Properties of a vocabulary concept, each a part of the lookup: (part, property).
+_VOCAB_PARTS = {
+    "billable": "mkg:billable", "deprecated": "owl:deprecated", "replaced": "IAO:0100001",
+    "consider": "oboInOwl:consider", "excl1": "mkg:excludes1", "excl2": "mkg:excludes2", "notation": "skos:notation",
+}
 _PROVENANCE = """OPTIONAL {{ ?ax owl:annotatedSource {s} ; owl:annotatedProperty ?p ; owl:annotatedTarget {o} .
         OPTIONAL {{ ?ax dcterms:source ?src }}
         OPTIONAL {{ ?ax prov:wasDerivedFrom ?sent . ?sent prov:value ?text .
@@ -35,8 +43,18 @@ MAX_NARROWER_ROWS = 500
 
 def lookup_query(concept: str, base: str) -> str:
     x = iri(concept)
+    vocab_parts = " UNION ".join(f'{{ BIND("{part}" AS ?part) {x} {prop} ?o }}' for part, prop in _VOCAB_PARTS.items())
     return prologue(base) + f"""SELECT ?part ?p ?o ?olabel ?src ?sent ?text ?num ?just ?extra ?extra2 WHERE {{
-  {{ BIND("def" AS ?part) {x} skos:definition ?o . OPTIONAL {{ {x} mkg:definitionSource ?src }} }}
+  {{ BIND("scheme" AS ?part) {x} skos:inScheme ?o . OPTIONAL {{ ?o dcterms:title|rdfs:label ?olabel }} }}
+  UNION {vocab_parts}
+  UNION {{ BIND("from" AS ?part) {values("p", _MATCHES)} ?o ?p {x} .
+    OPTIONAL {{ ?jx owl:annotatedSource ?o ; owl:annotatedProperty ?p ; owl:annotatedTarget {x} ;
+                sssom:mapping_justification ?just }} }}
+  UNION {{ BIND("pheno" AS ?part) VALUES ?p {{ <{RO_HAS_PHENOTYPE}> mkg:lacksPhenotype }} {x} ?p ?o .
+    {_PROVENANCE.format(s=x, o="?o")} }}
+  UNION {{ BIND("def" AS ?part) {x} skos:definition ?o . OPTIONAL {{ {x} mkg:definitionSource ?src }}
+    OPTIONAL {{ ?dx owl:annotatedSource {x} ; owl:annotatedProperty skos:definition ; owl:annotatedTarget ?o ;
+                oboInOwl:hasDbXref ?extra }} }}
   UNION {{ BIND("syn" AS ?part) {values("p", list(SCOPES))} {x} ?p ?o .
     OPTIONAL {{ ?tx owl:annotatedSource {x} ; owl:annotatedProperty ?p ; owl:annotatedTarget ?o ;
                 oboInOwl:hasSynonymType ?extra }}
@@ -103,11 +121,30 @@ def build_concept(concept: str, rows: list[Row], index: ConceptIndex, sources: d
     notes: list[str] = []
     corrections: dict[str, Correction] = {}
     inherited: dict[tuple[str, str, str], _Provenance] = {}
+    vocab: dict[str, list[str]] = {}  # part -> values, for the _VOCAB_PARTS and the scheme
+    mapped_from: dict[tuple[str, str], str | None] = {}
+    references: list[str] = []
+    scheme_label: str | None = None
     for row in rows:
         part, o = row["part"].value, row["o"].value
-        if part == "def" and definition is None:
-            src = row["src"].value if "src" in row else None
-            definition = Definition(text=o, source=_ref(src, index, sources) if src else None)
+        if part == "def":
+            if definition is None:
+                src = row["src"].value if "src" in row else None
+                definition = Definition(text=o, source=_ref(src, index, sources) if src else None)
+            if "extra" in row and row["extra"].value not in references:
+                references.append(row["extra"].value)
+        elif part in _VOCAB_PARTS or part == "scheme":
+            if o not in vocab.setdefault(part, []):
+                vocab[part].append(o)
+            if part == "scheme" and "olabel" in row:
+                scheme_label = row["olabel"].value
+        elif part == "from" and o in index.concepts:
+            key = (o, row["p"].value)
+            if mapped_from.get(key) is None:
+                mapped_from[key] = row["just"].value if "just" in row else None
+        elif part == "pheno" and o in index.concepts:
+            direction = "outgoing"
+            relations.setdefault((row["p"].value, direction, o), _Provenance()).add(row, index, sources)
         elif part == "syn":
             key = (SCOPES[row["p"].value], o)
             _, prov = synonyms.setdefault(key, (None, _Provenance()))
@@ -119,7 +156,7 @@ def build_concept(concept: str, rows: list[Row], index: ConceptIndex, sources: d
             for name, var in (("label", "olabel"), ("notation", "extra"), ("scheme", "extra2"), ("just", "just")):
                 if var in row and not fields.get(name):
                     fields[name] = row[var].value
-        elif part in ("out", "in") and o in index.concepts:
+        elif part in ("out", "in") and o in index.concepts and row["p"].value not in _MATCHES:  # (mapped_from)
             direction = "outgoing" if part == "out" else "incoming"
             relations.setdefault((row["p"].value, direction, o), _Provenance()).add(row, index, sources)
         elif part == "sub" and o in index.concepts and row["extra"].value in index.concepts:
@@ -130,14 +167,33 @@ def build_concept(concept: str, rows: list[Row], index: ConceptIndex, sources: d
             corrections[o] = Correction(
                 iri=o, curie=index.curie(o), label=row["olabel"].value if "olabel" in row else None,
                 corrected_statement=row["extra"].value if "extra" in row else None)
+    if definition is not None and references:
+        definition = definition.model_copy(update={"references": references})
+    narrower = index.down[BROADER].get(concept, [])
+
+    def refs(part: str) -> list[Ref]:
+        return [_ref(o, index, {o: index.concepts.label(o)} if o in index.concepts else sources)
+                for o in vocab.get(part, [])]
+
+    scheme = vocab.get("scheme", [None])[0]
     return Concept(
         iri=ref.iri, curie=ref.curie, label=ref.label, kind=ref.kind, kind_label=ref.kind_label,
+        scheme=_ref(scheme, index, {scheme: sources.get(scheme) or scheme_label} if scheme_label else sources)
+        if scheme else None,
+        notation=vocab.get("notation", [None])[0], narrower_total=len(narrower),
+        billable=vocab["billable"][0] == "true" if "billable" in vocab else None,
+        deprecated=vocab.get("deprecated", ["false"])[0] == "true",
+        replaced_by=refs("replaced"), consider=refs("consider"), excludes1=refs("excl1"), excludes2=refs("excl2"),
+        mapped_from=sorted(
+            (MappedFrom(concept=index.concepts[c], predicate=index.curie(p) or p,
+                        justification=index.curie(j) if j else None) for (c, p), j in mapped_from.items()),
+            key=lambda m: (_ORDER.get(m.predicate, len(_ORDER)), m.concept.label.casefold())),
         definition=definition,
         synonyms=sorted(
             (_synonym(scope, text, kind, prov, index, sources) for (scope, text), (kind, prov) in synonyms.items()),
             key=lambda s: (s.scope != "exact", s.scope, s.text.casefold())),
         broader=[index.concepts[i] for i in index.up[BROADER].get(concept, [])],
-        narrower=[index.concepts[i] for i in index.down[BROADER].get(concept, [])],
+        narrower=[index.concepts[i] for i in narrower[:MAX_NARROWER]],
         codes=sorted((_code(p, o, f, index, sources) for (p, o), f in codes.items()),
                      key=lambda c: (_ORDER.get(c.predicate, len(_ORDER)), c.iri)),
         relations=sorted(

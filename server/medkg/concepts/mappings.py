@@ -10,13 +10,13 @@ so loading the HPO hierarchy into the store makes HPO codes walk up the same way
 from __future__ import annotations
 
 import re
-from functools import cache
 
+from medkg.concepts import identifiers
 from medkg.concepts.index import ConceptIndex
-from medkg.concepts.models import Code, CodeMappingResult, CodeMatch
+from medkg.concepts.models import Code, CodeMappingResult, CodeMatch, Ref
 from medkg.concepts.search import InvalidQuery
 from medkg.graph.namespaces import converter
-from medkg.sparql.client import QueryFunction, iri, prologue, select, values
+from medkg.sparql.client import QueryFunction, iri, literal, prologue, select, values
 
 SYSTEMS = {"ICD10CM": "icd10cm", "HP": "hp"}  # our prefix -> Bioregistry prefix
 MATCHES = [f"http://www.w3.org/2004/02/skos/core#{p}Match" for p in ("exact", "close", "narrow", "broad", "related")]
@@ -24,15 +24,9 @@ _SKOS = "http://www.w3.org/2004/02/skos/core#"
 MAX_LEVELS = 30
 
 
-@cache
 def code_pattern(system: str) -> re.Pattern[str]:
     """The regular expression Bioregistry gives for the local identifiers of a prefix."""
-    import bioregistry  # slow to import (its registry is large): only when a code is first mapped
-
-    pattern = bioregistry.get_pattern(SYSTEMS[system])
-    if not pattern:
-        raise RuntimeError(f"Bioregistry has no pattern for {SYSTEMS[system]}")
-    return re.compile(pattern)
+    return identifiers.code_pattern(system)
 
 
 _CURIE = re.compile(r"^(ICD10CM|HP)[:_](.+)$", re.IGNORECASE)
@@ -93,12 +87,41 @@ def _compose(predicate: str, steps: int) -> str:
     return _SKOS + ("narrowMatch" if predicate in (_SKOS + "exactMatch", _SKOS + "narrowMatch") else "relatedMatch")
 
 
-def map_code(run: QueryFunction, index: ConceptIndex, text: str, system: str | None = None) -> CodeMappingResult:
-    """The best concept for a code, walking up its ancestors until one is mapped."""
-    system, local = parse_code(text, system, index.base)
+def code_iri(text: str, base: str) -> str | None:
+    """The IRI of an ICD-10-CM or HPO code written in any form ``parse_code`` takes, else None."""
+    try:
+        system, local = parse_code(text, None, base)
+    except InvalidQuery:
+        return None
+    return converter(base).expand(f"{system}:{local}")
+
+
+_XREF = re.compile(r"^([A-Za-z][A-Za-z0-9_.]*):(\S+)$")
+
+
+def parse_xref(text: str) -> tuple[str, str] | None:
+    """(prefix, local) of a CURIE of a vocabulary HPO cross-references (SNOMEDCT_US:279039007,
+    UMLS:C0024031, MSH:D010146), checked against Bioregistry's pattern; None for ICD10CM, HP, an
+    IRI or no CURIE. Raises InvalidQuery for a prefix Bioregistry does not know, or a bad local part."""
+    match = _XREF.match(text.strip())
+    if match is None or _canonical(match.group(1)) is not None or "//" in text:
+        return None
+    import bioregistry
+
+    prefix, local = match.group(1).upper(), match.group(2)
+    known = bioregistry.normalize_prefix(prefix)
+    if known is None:
+        raise InvalidQuery(f"unknown prefix {prefix!r}: give an ICD-10-CM or HPO code, or a cross-reference "
+                           "HPO gives, e.g. SNOMEDCT_US:279039007, UMLS:C0024031, MSH:D010146")
+    pattern = bioregistry.get_pattern(known)
+    if pattern and not re.fullmatch(pattern, local):
+        raise InvalidQuery(f"{local[:80]!r} is not a valid {prefix} identifier (Bioregistry pattern {pattern})")
+    return prefix, local
+
+
+def _walk(run: QueryFunction, index: ConceptIndex, start: str, system: str, local: str) -> tuple[list[str], list[CodeMatch]]:
+    """(codes tried, matches at the nearest mapped level) walking up from the code ``start``."""
     conv = converter(index.base)
-    start = conv.expand(f"{system}:{local}")
-    assert start is not None
     levels: list[list[str]] = [[start]]
     if system == "ICD10CM":
         levels += [[conv.expand(f"ICD10CM:{p}") or ""] for p in icd_parents(local)]
@@ -117,18 +140,59 @@ def map_code(run: QueryFunction, index: ConceptIndex, text: str, system: str | N
                 else:
                     levels.append(parents)
         step += 1
+    return tried, matches
+
+
+def _xref_terms(run: QueryFunction, index: ConceptIndex, curie: str) -> list[str]:
+    """The concepts (HPO terms) with a SKOS mapping to the resource whose notation is ``curie``."""
+    rows = select(run, prologue(index.base) + f"""SELECT DISTINCT ?term WHERE {{
+        ?target skos:notation {literal(curie)} . {values("p", MATCHES)} ?term ?p ?target . FILTER(isIRI(?term)) }}""")
+    return sorted((row["term"].value for row in rows if row["term"].value in index.concepts),
+                  key=lambda t: index.sort_label[t])
+
+
+def map_code(run: QueryFunction, index: ConceptIndex, text: str, system: str | None = None) -> CodeMappingResult:
+    """The best concept for a code, walking up its ancestors until one is mapped; for a
+    cross-reference (SNOMEDCT_US:279039007), through the HPO terms that give it."""
+    xref = parse_xref(text) if system is None else None
+    conv = converter(index.base)
+    if xref is not None:
+        curie = f"{xref[0]}:{xref[1]}"
+        terms = _xref_terms(run, index, curie)
+        tried, matches = [curie], []
+        for term in terms:
+            term_tried, term_matches = _walk(run, index, term, "HP", "")
+            tried += [c for c in term_tried if c not in tried]
+            matches += [m.model_copy(update={"chain": [curie, *_chain(index, term, m)]}) for m in term_matches]
+        result_system, code, via = xref[0], curie, [index.concepts[t] for t in terms]
+    else:
+        result_system, local = parse_code(text, system, index.base)
+        start = conv.expand(f"{result_system}:{local}")
+        assert start is not None
+        tried, matches = _walk(run, index, start, result_system, local)
+        matches = [m.model_copy(update={"chain": _chain(index, start, m)}) for m in matches]
+        code, via = f"{result_system}:{local}", []
     rank = {p: i for i, p in enumerate(MATCHES)}
-    matches.sort(key=lambda m: (rank.get(conv.expand(m.predicate) or "", 9), m.concept.label.casefold()))
-    return CodeMappingResult(input=text, code=f"{system}:{local}", system=system,  # type: ignore[arg-type]
-                             tried=[conv.compress(c) or c for c in tried],
+    matches.sort(key=lambda m: (m.steps, rank.get(conv.expand(m.predicate) or "", 9), m.concept.label.casefold()))
+    return CodeMappingResult(input=text, code=code, system=result_system, via=via,
+                             tried=[c if "://" not in c else conv.compress(c) or c for c in tried],
                              best=matches[0] if matches else None, alternatives=matches[1:])
+
+
+def _chain(index: ConceptIndex, start: str, match: CodeMatch) -> list[str]:
+    """CURIEs from the code ``start`` to the concept: start, the code that carried the mapping (if
+    another), the concept."""
+    links = [index.curie(start) or start]
+    if match.code.iri != start:
+        links.append(match.code.curie or match.code.iri)
+    return [*links, match.concept.curie or match.concept.iri]
 
 
 def _matches_for(run: QueryFunction, index: ConceptIndex, codes: list[str], steps: int) -> list[CodeMatch]:
     rows = select(run, prologue(index.base) + f"""SELECT ?c ?p ?code ?label ?notation WHERE {{
         {values("code", codes)} {values("p", MATCHES)} ?c ?p ?code .
         OPTIONAL {{ ?code rdfs:label ?label }} OPTIONAL {{ ?code skos:notation ?notation }} }}""")
-    rows = [row for row in rows if row["c"].value in index.concepts]
+    rows = [row for row in rows if row["c"].value in index.concepts.curated]  # to medkg's own concepts
     mapped = [(row["c"].value, row["p"].value, row["code"].value) for row in rows]
     annotations = mapping_annotations(run, index.base, mapped) if mapped else {}
     found: dict[tuple[str, str], CodeMatch] = {}
@@ -140,6 +204,8 @@ def _matches_for(run: QueryFunction, index: ConceptIndex, codes: list[str], step
         found[(concept, code)] = CodeMatch(
             concept=index.concepts[concept],
             code=Code(iri=code, curie=index.curie(code), notation=row["notation"].value if "notation" in row else None,
+                      scheme=Ref(iri=scheme, curie=index.curie(scheme), label=index.schemes.get(scheme))
+                      if (scheme := index.concepts.scheme(code)) else None,
                       label=row["label"].value if "label" in row else None, predicate=index.curie(predicate) or predicate,
                       justification=index.curie(just) if just else None),
             predicate=index.curie(_compose(predicate, steps)) or predicate, steps=steps)

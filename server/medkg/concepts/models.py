@@ -32,8 +32,11 @@ class ConceptRef(_Model):
     iri: str
     curie: str | None = None
     label: str
-    kind: str = Field(description="CURIE of the concept's kind, e.g. mkg:Fracture")
+    kind: str = Field(description="CURIE of the concept's kind, e.g. mkg:Fracture; skos:Concept for a "
+                                  "concept of a reference vocabulary (a code, an HPO term, a disease)")
     kind_label: str | None = None
+    scheme: str | None = Field(default=None, description="CURIE of the vocabulary (skos:ConceptScheme) of a code, "
+                                                         "e.g. src:icd-10-cm; null for medkg's own concepts")
 
 
 class Sentence(_Model):
@@ -66,6 +69,8 @@ class Synonym(_Model):
 class Definition(_Model):
     text: str
     source: Ref | None = None
+    references: list[str] = Field(default=[], description="The definition's references as the vocabulary "
+                                  "gives them (oboInOwl:hasDbXref), e.g. PMID:23123456")
 
 
 class Code(_Model):
@@ -111,6 +116,14 @@ class Correction(_Model):
     corrected_statement: str | None = None
 
 
+class MappedFrom(_Model):
+    """A curated concept that maps to this code (its SKOS mapping, seen from the code)."""
+
+    concept: ConceptRef
+    predicate: str = Field(description="SKOS mapping property from that concept to this code")
+    justification: str | None = None
+
+
 class Concept(_Model):
     """Everything the graph says about one concept."""
 
@@ -131,6 +144,19 @@ class Concept(_Model):
         default=[], description="Outgoing relations of the concept's narrower concepts, each with the narrower "
         "concept it is asserted of: they hold for that kind, not for every case of this concept "
         "(at most 500 rows are read)")
+    scheme: Ref | None = Field(default=None, description="The vocabulary of a code (skos:inScheme); null for "
+                                                         "medkg's own concepts")
+    notation: str | None = Field(default=None, description="The code as the vocabulary writes it (skos:notation)")
+    narrower_total: int = Field(default=0, description="Number of narrower concepts; all of them are in "
+                                "narrower up to 500, page beyond with /descendants?max_depth=1")
+    mapped_from: list[MappedFrom] = Field(default=[], description="Curated concepts mapped to this code")
+    billable: bool | None = Field(default=None, description="ICD-10-CM: valid for billing (mkg:billable)")
+    deprecated: bool = Field(default=False, description="An obsolete term (owl:deprecated)")
+    replaced_by: list[Ref] = Field(default=[], description="Replacement of an obsolete term (IAO:0100001)")
+    consider: list[Ref] = Field(default=[], description="Terms to consider instead (oboInOwl:consider)")
+    excludes1: list[Ref] = Field(default=[], description="ICD-10-CM Excludes1: codes never coded together with this one")
+    excludes2: list[Ref] = Field(default=[], description="ICD-10-CM Excludes2: codes that may be coded together "
+                                                         "although not part of this one")
 
 
 class SearchHit(_Model):
@@ -230,12 +256,42 @@ class CodeMatch(_Model):
     code: Code = Field(description="The code in the graph that matched (the input or an ancestor)")
     predicate: str = Field(description="SKOS mapping property from the concept to the input code")
     steps: int = Field(description="0 when the input code itself is mapped, else levels walked up")
+    chain: list[str] = Field(default=[], description="CURIEs from the input to the concept: the input, the "
+                             "HPO term whose cross-reference it is (if any), the code that carried the mapping, "
+                             "the concept; e.g. [SNOMEDCT_US:279039007, HP:0003419, medkg:lower-back-pain]")
 
 
 class CodeMappingResult(_Model):
     input: str
     code: str = Field(description="The input as a normalised CURIE, e.g. ICD10CM:S32.10XA")
-    system: Literal["ICD10CM", "HP"]
+    system: str = Field(description="ICD10CM, HP, or the prefix of a vocabulary HPO cross-references "
+                        "(SNOMEDCT_US, UMLS, MSH, ...)")
+    via: list[ConceptRef] = Field(default=[], description="For a cross-reference: the HPO terms that give it")
     tried: list[str] = Field(description="Codes looked for, from the input up to the top")
     best: CodeMatch | None
     alternatives: list[CodeMatch] = []
+
+
+class PhenotypeAnnotation(_Model):
+    """One has-phenotype fact of a disease (HPO annotation) that matched a phenotype asked for."""
+
+    phenotype: ConceptRef = Field(description="The HPO term annotated to the disease")
+    matches: str = Field(description="CURIE of the query term it is (or descends from)")
+    references: list[Ref] = Field(default=[], description="The sources of the annotation (dcterms:source)")
+    evidence: str | None = Field(default=None, description="CURIE of the ECO evidence code")
+    frequency: str | None = Field(default=None, description="HPO frequency term (CURIE) or n/m or x%")
+
+
+class DiseaseMatch(_Model):
+    disease: ConceptRef
+    matched: int = Field(description="Number of query terms the disease is annotated with (or with a descendant)")
+    matched_terms: list[str] = Field(description="CURIEs of the query terms matched")
+    annotations: list[PhenotypeAnnotation]
+
+
+class PhenotypeResults(_Model):
+    phenotypes: list[ConceptRef] = Field(description="The query terms, as found")
+    total: int = Field(description="Number of diseases matching at least one term, over all pages")
+    limit: int
+    offset: int
+    diseases: list[DiseaseMatch] = Field(description="Most terms matched first, then by label")

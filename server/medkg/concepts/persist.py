@@ -24,7 +24,7 @@ from typing import Any
 
 from medkg import __version__
 
-FORMAT = 2  # 2: the search index by words (ConceptIndex.words, postings, compact; Entry.rank)
+FORMAT = 2  # 2: the search index by words (issue 16) and vocabulary concepts in a ConceptTable (issue 15)
 SUFFIX = ".concepts.pickle"
 
 

@@ -69,6 +69,28 @@ def kind_filter(index: ConceptIndex, kinds: list[str] | None) -> set[str] | None
     return allowed
 
 
+def scheme_filter(index: ConceptIndex, schemes: list[str] | None) -> set[str | None] | None:
+    """The scheme IRIs a filter names (None standing for medkg's own concepts), or None for no filter.
+
+    A scheme is its IRI, its CURIE (src:icd-10-cm), its name with or without hyphens (icd-10-cm,
+    icd10cm, hpo, omim, orphanet, decipher), or medkg for the curated concepts; case-insensitive."""
+    if not schemes:
+        return None
+    names: dict[str, str | None] = {"medkg": None}
+    for scheme in index.schemes:
+        local = scheme.rstrip("/#").rsplit("/", 1)[-1].casefold()
+        names.update({scheme.casefold(): scheme, local: scheme, local.replace("-", ""): scheme,
+                      (index.curie(scheme) or scheme).casefold(): scheme})
+    allowed: set[str | None] = set()
+    for name in schemes:
+        key = name.strip().casefold()
+        if key not in names:
+            known = ", ".join(["medkg", *sorted(s.rstrip("/#").rsplit("/", 1)[-1] for s in index.schemes)])
+            raise InvalidQuery(f"unknown scheme {name[:80]!r}; schemes are: {known}")
+        allowed.add(names[key])
+    return allowed
+
+
 def _word_range(index: ConceptIndex, prefix: str) -> tuple[int, int]:
     """The slice of the sorted vocabulary ``index.words`` that starts with ``prefix``."""
     return (bisect.bisect_left(index.words, prefix),
@@ -156,7 +178,8 @@ def corrections(index: ConceptIndex, words: list[str]) -> list[tuple[str, ...]] 
 
 
 def _rank(index: ConceptIndex, found: dict[str, int], allowed: set[str] | None,
-          scores: dict[str, float], top: int) -> tuple[int, list[tuple[int, Entry]]]:
+          scores: dict[str, float], top: int,
+          in_schemes: set[str | None] | None = None) -> tuple[int, list[tuple[int, Entry]]]:
     """The number of concepts matched, and (tier, entry) for the best ``top`` of them, best first:
     tier, then (fuzzy) the nearest spelling, then the best name (label, exact synonym, shorter),
     then the concept's label. Ranks are single ints (Entry.rank): thousands of matches stay fast."""
@@ -169,6 +192,8 @@ def _rank(index: ConceptIndex, found: dict[str, int], allowed: set[str] | None,
         for entry in index.by_key[key]:
             if allowed is not None and index.kind_of[entry.iri] not in allowed:
                 continue
+            if in_schemes is not None and index.concepts.scheme(entry.iri) not in in_schemes:
+                continue
             value = offset + entry.rank
             seen = best.get(entry.iri)
             if seen is None or value < seen:
@@ -179,11 +204,11 @@ def _rank(index: ConceptIndex, found: dict[str, int], allowed: set[str] | None,
 
 
 def search(index: ConceptIndex, query: str, *, kinds: list[str] | None = None,
-           limit: int = 10, offset: int = 0) -> SearchResults:
+           limit: int = 10, offset: int = 0, schemes: list[str] | None = None) -> SearchResults:
     """Concepts whose label or a synonym matches ``query``, best first (see the module docstring).
 
     Raises InvalidQuery for a query over MAX_QUERY characters, without letters or digits, or with
-    an unknown kind.
+    an unknown kind or scheme.
     """
     if len(query) > MAX_QUERY:
         raise InvalidQuery(f"the query is {len(query)} characters long; at most {MAX_QUERY} are allowed")
@@ -191,8 +216,9 @@ def search(index: ConceptIndex, query: str, *, kinds: list[str] | None = None,
     if not needle:
         raise InvalidQuery("the query has no letters or digits to search for")
     allowed = kind_filter(index, kinds)
+    in_schemes = scheme_filter(index, schemes)
     words = needle.split(" ")
-    total, ordered = _rank(index, _strict(index, needle, words), allowed, {}, offset + limit)
+    total, ordered = _rank(index, _strict(index, needle, words), allowed, {}, offset + limit, in_schemes)
     did_you_mean = None
     if not total:
         alternatives = corrections(index, words)
@@ -200,10 +226,10 @@ def search(index: ConceptIndex, query: str, *, kinds: list[str] | None = None,
             keys = _keys_with_words(index, [(*alts, *_lay(alts)) for alts in alternatives])
             guess = " ".join(alts[0] for alts in alternatives)
             scores = {key: fuzz.ratio(guess, key) for key in keys}
-            total, ordered = _rank(index, dict.fromkeys(keys, FUZZY), allowed, scores, offset + limit)
+            total, ordered = _rank(index, dict.fromkeys(keys, FUZZY), allowed, scores, offset + limit, in_schemes)
             if ordered:
                 did_you_mean = ordered[0][1].text
-    if not total and allowed is None:  # nothing matches well: the nearest whole name, as a hint
+    if not total and allowed is None and in_schemes is None:  # nothing matches well: the nearest whole name, as a hint
         nearest = process.extractOne(needle, _same_start(index, needle), scorer=fuzz.ratio, score_cutoff=NAME_CUTOFF)
         if nearest is not None:
             did_you_mean = index.by_key[nearest[0]][0].text

@@ -19,10 +19,11 @@ from medkg.concepts import annotate as _annotate
 from medkg.concepts import describe as _describe
 from medkg.concepts import hierarchy as _hierarchy
 from medkg.concepts import mappings as _mappings
+from medkg.concepts import phenotypes as _phenotypes
 from medkg.concepts import search as _search
 from medkg.concepts import sssom as _sssom
-from medkg.concepts.identifiers import NotFound, to_iri
-from medkg.concepts.index import ConceptIndex, build_index
+from medkg.concepts.identifiers import CODE_SYSTEMS, NotFound, check_code, to_iri
+from medkg.concepts.index import ConceptIndex, build_index, key_range
 from medkg.concepts.lookup import load_source_labels, lookup
 from medkg.concepts.models import (
     AnnotationResults,
@@ -33,12 +34,13 @@ from medkg.concepts.models import (
     ConceptRef,
     HierarchyResults,
     NeighbourResults,
+    PhenotypeResults,
     SearchResults,
 )
 from medkg.concepts.persist import SavedIndex
 from medkg.concepts.search import InvalidQuery
 from medkg.concepts.text import search_key
-from medkg.graph.namespaces import DEFAULT_BASE
+from medkg.graph.namespaces import DEFAULT_BASE, SOURCE, converter
 from medkg.sparql.client import QueryFunction, Triple, store_client
 
 MAX_LIMIT = 1000
@@ -52,6 +54,19 @@ class _Snapshot:
     record: Callable[[str], Concept]
     record_json: Callable[[str], bytes]
     json_cache: dict[str, bytes]  # IRI -> record as JSON, filled by record_json
+
+
+_LOADED = 1000  # concepts of a scheme beyond which its vocabulary is loaded (the curated graph names ~20 codes)
+_VOCABULARY_OF = {"ICD10CM": ("icd-10-cm", "icd10cm"), "HP": ("hpo", "hpo")}  # prefix -> (scheme, vocab name)
+
+
+def _vocab_hint(index: ConceptIndex, prefix: str) -> str:
+    """For a code not found: how many codes of its vocabulary the graph holds, and how to load it."""
+    scheme, name = _VOCABULARY_OF.get(prefix, ("omim", "hpo-annotations"))
+    held = index.scheme_sizes.get(index.base + SOURCE + scheme, 0)
+    if held >= _LOADED:
+        return ""
+    return f" (it holds {held} concepts of this vocabulary; all of them load with medkg serve --vocab {name})"
 
 
 def check_page(limit: int, offset: int) -> None:
@@ -127,12 +142,36 @@ class ConceptService:
     # --- Identifiers ----------------------------------------------------------------------------
 
     def resolve(self, identifier: str) -> str:
-        """The IRI of a concept named by IRI, CURIE or bare name; NotFound (with suggestions) if none."""
+        """The IRI of a concept named by IRI, CURIE or bare name, or of a code in any form map_code
+        takes (S32.10XA, S3210XA, HP_0002659); NotFound (with suggestions) if none.
+
+        Raises InvalidIdentifier for a code whose local part has not its vocabulary's form."""
         concept = to_iri(identifier, self.base)
-        if concept not in self.index.concepts:
-            raise NotFound(f"no concept {identifier.strip()[:200]!r} in the graph", identifier,
-                           self.suggestions(identifier))
-        return concept
+        check_code(concept, self.base)
+        index = self.index
+        if concept in index.concepts:
+            return concept
+        code = _mappings.code_iri(identifier, self.base)
+        if code is not None and code in index.concepts:
+            return code
+        if code is not None and concept.startswith(self.base):  # a bare code of nothing we hold
+            concept = code
+        parsed = converter(self.base).parse_uri(concept)
+        if parsed and parsed[0] in CODE_SYSTEMS:
+            raise NotFound(f"no code {parsed[0]}:{parsed[1]} in the graph" + _vocab_hint(index, parsed[0]),
+                           identifier, self.nearby_codes(concept))
+        raise NotFound(f"no concept {identifier.strip()[:200]!r} in the graph", identifier,
+                       self.suggestions(identifier))
+
+    def nearby_codes(self, code: str, limit: int = 5) -> list[ConceptRef]:
+        """Codes the graph holds that share the longest start with ``code`` (an IRI): its nearest
+        ancestors and siblings, for a code that is not there (ICD10CM:S32.19XZ -> S32.19, ...)."""
+        ordered = self.index.sorted_codes()
+        for cut in range(len(code), max(code.rfind("/"), code.rfind("_"), code.rfind("#")), -1):
+            lo, hi = key_range(ordered, code[:cut])
+            if hi > lo:
+                return [self.index.concepts[c] for c in ordered[lo:min(hi, lo + limit)]]
+        return []
 
     def suggestions(self, identifier: str, limit: int = 5) -> list[ConceptRef]:
         """Concepts a caller may have meant by an unknown identifier (by name, then by spelling)."""
@@ -179,10 +218,11 @@ class ConceptService:
         return BatchResults(total=len(items), found=found, missing=len(items) - found, items=items)
 
     def search(self, query: str, *, kinds: list[str] | None = None, limit: int = 10,
-               offset: int = 0) -> SearchResults:
-        """Concepts by label, synonym or lay term: exact > prefix > word prefix > fuzzy (``search.search``)."""
+               offset: int = 0, schemes: list[str] | None = None) -> SearchResults:
+        """Concepts by label, synonym or lay term: exact > prefix > word prefix > fuzzy (``search.search``);
+        ``schemes`` keeps those of these vocabularies (icd10cm, hpo, omim, ..., medkg: the curated)."""
         check_page(limit, offset)
-        return _search.search(self.index, query, kinds=kinds, limit=limit, offset=offset)
+        return _search.search(self.index, query, kinds=kinds, limit=limit, offset=offset, schemes=schemes)
 
     def annotate(self, text: str, *, kinds: list[str] | None = None, overlapping: bool = False) -> AnnotationResults:
         """The concepts a free text mentions, with character spans."""
@@ -216,6 +256,16 @@ class ConceptService:
     def map_code(self, code: str, system: str | None = None) -> CodeMappingResult:
         """The best concept for an ICD-10-CM or HPO code, walking up to broader codes when needed."""
         return _mappings.map_code(self.run, self.index, code, system)
+
+    def diseases_with_phenotypes(self, codes: list[str], *, limit: int = 10, offset: int = 0) -> PhenotypeResults:
+        """Diseases annotated with these HPO terms or their descendants, most terms matched first."""
+        check_page(limit, offset)
+        terms = _phenotypes.parse_terms(codes, self.base)
+        for term, given in terms:
+            if term not in self.index.concepts:
+                raise NotFound(f"no HPO term {given!r} in the graph" + _vocab_hint(self.index, "HP"), given,
+                               self.nearby_codes(term))
+        return _phenotypes.diseases(self.run, self.index, [t for t, _ in terms], limit=limit, offset=offset)
 
     def sssom(self) -> str:
         """All mappings as an SSSOM/TSV document."""

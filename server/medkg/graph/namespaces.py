@@ -23,20 +23,27 @@ ONTOLOGY_GRAPH = GRAPH + "ontology"
 DATA_GRAPH = GRAPH + "data"
 
 # External vocabularies the graph uses. IRIs of ICD-10-CM codes follow BioPortal's PURLs, which
-# Bioregistry lists as a provider of the ICD10CM prefix.
+# Bioregistry lists as a provider of the ICD10CM prefix. Diseases of the HPO annotations (OMIM,
+# ORPHA, DECIPHER) and PubMed references take the IRIs of the vocabulary model (issue 15).
 EXTERNAL_PREFIXES: dict[str, str] = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "dcterms": "http://purl.org/dc/terms/",
+    "DECIPHER": "https://www.deciphergenomics.org/syndrome/",
+    "ECO": "http://purl.obolibrary.org/obo/ECO_",
     "foaf": "http://xmlns.com/foaf/0.1/",
     "HP": "http://purl.obolibrary.org/obo/HP_",
     "ICD10CM": "http://purl.bioontology.org/ontology/ICD10CM/",
     "IAO": "http://purl.obolibrary.org/obo/IAO_",
     "oboInOwl": "http://www.geneontology.org/formats/oboInOwl#",
+    "OMIM": "https://omim.org/entry/",
     "OMO": "http://purl.obolibrary.org/obo/OMO_",
+    "ORPHA": "http://www.orpha.net/ORDO/Orphanet_",
     "owl": "http://www.w3.org/2002/07/owl#",
+    "PMID": "https://pubmed.ncbi.nlm.nih.gov/",
     "prov": "http://www.w3.org/ns/prov#",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "RO": "http://purl.obolibrary.org/obo/RO_",
     "schema": "https://schema.org/",
     "semapv": "https://w3id.org/semapv/vocab/",
     "sh": "http://www.w3.org/ns/shacl#",

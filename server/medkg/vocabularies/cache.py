@@ -2,7 +2,8 @@
 by the fingerprint of its source files, written atomically.
 
 Cache folder: ``$MEDKG_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/medkg``, else ``~/.cache/medkg``;
-the files are ``vocabularies/NAME-FINGERPRINT.nq`` in it. The fingerprint is the sha256 of
+the files are ``vocabularies/NAME-FINGERPRINT.nq`` in it, each with a ``.json`` summary beside it
+(version and counts, for `medkg vocab list`). The fingerprint is the sha256 of
 BUILDER_VERSION, the vocabulary's name and its source files' bytes (first 16 hex digits in the
 name): a second build is a no-op, a new package release (other bytes) or a new builder rebuilds.
 """
@@ -10,6 +11,7 @@ name): a second build is a no-op, a new package release (other bytes) or a new b
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -22,7 +24,7 @@ from medkg.vocabularies import model as m
 from medkg.vocabularies.nquads import iri, quad
 
 # Bump when the model or the output changes: every vocabulary rebuilds.
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"
 
 _MODULES = {icd10cm.NAME: icd10cm, hpo.NAME: hpo, hpoa.NAME: hpoa}
 
@@ -103,13 +105,23 @@ def status(name: str) -> Status:
     path = built_path(name, files) if available else None
     if path is None or not path.is_file():
         return Status(name, files, available, None, None, None, None)
-    described = _description(path, name)
+    described = _sidecar(path) or _description(path, name)
     return Status(name, files, available, path, described.get("versionInfo"),
                   _int(described.get("triples")), _int(described.get("entities")))
 
 
 def _int(value: str | None) -> int | None:
     return int(value) if value is not None else None
+
+
+def _sidecar(path: Path) -> dict[str, str] | None:
+    """The dataset's version and counts saved beside the built file (NAME-FINGERPRINT.json), so
+    that `medkg vocab list` need not read the file; None when missing or unreadable."""
+    try:
+        found = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {k: str(v) for k, v in found.items()} if isinstance(found, dict) else None
 
 
 def _description(path: Path, name: str) -> dict[str, str]:
@@ -139,28 +151,64 @@ def build(name: str, *, progress: Progress | None = None, validate: bool = True,
     result is checked against the vocabulary shapes first (VocabularyError listing violations).
     """
     files = tuple(sources(name) if files is None else files)
+    for path in files:
+        if not path.is_file():
+            raise VocabularyError(f"cannot read {path}, a source of {name}: no such file (is its package installed?)")
     target = out or built_path(name, files)
     if target.is_file():
         return target, False
-    lines = sorted(set(_lines(name, files, progress)))
-    if validate:
-        from medkg.vocabularies.checks import VocabularyInvalid, check_lines
-
-        try:
-            check_lines(name, lines)
-        except VocabularyInvalid as error:
-            raise VocabularyError(str(error)) from error
+    lines = sorted(_lines(name, files, progress))  # unique: _lines de-duplicates
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=target.parent)
+    summary = json.dumps(_summary(name, lines), sort_keys=True)
+    temporary = _write_temporary(target, lines)
+    del lines  # the check reads the file: one copy of the data in memory, not three
+    try:
+        if validate:
+            from medkg.vocabularies.checks import VocabularyInvalid, check_file
+
+            try:
+                check_file(name, temporary)
+            except VocabularyInvalid as error:
+                raise VocabularyError(str(error)) from error
+        # The summary first, then the data: a built file always has its summary beside it.
+        _write_atomically(target.with_suffix(".json"), [summary + "\n"])
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    _remove_stale(name, target)
+    return target, True
+
+
+def _write_temporary(target: Path, lines: Sequence[str]) -> Path:
+    """``lines`` in a new temporary file beside ``target`` (its suffix .tmp: not a build)."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
             file.writelines(lines)
-        os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    _remove_stale(name, target)
-    return target, True
+    return Path(temporary)
+
+
+def _write_atomically(target: Path, lines: Sequence[str]) -> None:
+    temporary = _write_temporary(target, lines)
+    try:
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _summary(name: str, lines: Sequence[str]) -> dict[str, str]:
+    """The dataset description's version and counts, from its own lines."""
+    subject = iri(m.graph_iri(name)) + " "
+    found = {}
+    for line in lines:
+        if line.startswith(subject):
+            local = line.split(" ", 2)[1].rstrip(">").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+            if local in ("versionInfo", "triples", "entities"):
+                found[local] = line.split('"')[1]
+    return found
 
 
 def _lines(name: str, files: tuple[Path, ...], progress: Progress | None) -> Iterator[str]:
@@ -187,8 +235,8 @@ def _lines(name: str, files: tuple[Path, ...], progress: Progress | None) -> Ite
 
 def _remove_stale(name: str, keep: Path) -> None:
     """Older builds of ``name`` in the same folder (another release or builder version)."""
-    for path in keep.parent.glob(f"{name}-*.nq"):
-        if path != keep and len(path.stem) == len(keep.stem):
+    for path in keep.parent.glob(f"{name}-*.*"):
+        if path.stem != keep.stem and len(path.stem) == len(keep.stem) and path.suffix in (".nq", ".json"):
             path.unlink(missing_ok=True)
 
 

@@ -1,16 +1,16 @@
-"""The SHACL check of a built vocabulary: shapes/vocabularies.ttl, run by medkg's own validation
+"""The SHACL check of a built vocabulary: shapes/vocabularies.ttl and shapes/codes.ttl, run by medkg's own validation
 engine (constraints compiled to SPARQL over an in-memory Oxigraph store of the built quads)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from pathlib import Path
 
 import pyoxigraph as ox
 
 from medkg.graph import resources
 from medkg.validation import load_shapes, validate_store
 
-SHAPES_FILES = ("prefixes.ttl", "vocabularies.ttl")
+SHAPES_FILES = ("prefixes.ttl", "codes.ttl", "vocabularies.ttl")
 _SHOWN = 10  # violations quoted in the error message
 
 
@@ -18,16 +18,16 @@ class VocabularyInvalid(ValueError):
     """A built vocabulary that violates its shapes; the message lists the first violations."""
 
 
-def check_lines(name: str, lines: Sequence[str]) -> int:
-    """Validates N-Quads ``lines`` (one vocabulary) against the vocabulary shapes; the number of
+def check_file(name: str, path: Path) -> int:
+    """Validates an N-Quads file (one vocabulary) against the vocabulary shapes; the number of
     triples checked, or VocabularyInvalid naming the count and the first violations."""
     store = ox.Store()
-    store.bulk_load("".join(lines).encode(), format=ox.RdfFormat.N_QUADS)
+    store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
     return check_store(name, store)
 
 
 def check_store(name: str, store: ox.Store) -> int:
-    """Validates what ``store`` holds against the vocabulary shapes (see check_lines)."""
+    """Validates what ``store`` holds against the vocabulary shapes (see check_file)."""
     shapes = load_shapes([resources.shapes_dir() / f for f in SHAPES_FILES])
     report = validate_store(store, shapes=shapes)
     violations = report.violations

@@ -108,6 +108,7 @@ def statements(files: tuple[Path, ...], base: str = DEFAULT_BASE) -> Iterator[tu
     """The triples of the vocabulary (written N-Triples terms), term by term in file order."""
     scheme = m.scheme(SCHEME, base)
     source = scheme
+    yield scheme, m.RDF_TYPE, m.SCHEME  # also declared in data/sources.ttl: the graph stands alone
     for frame in read_terms(files[0]):
         curie = str(frame.id)
         s = iri(term_iri(curie))

@@ -112,9 +112,8 @@ def _walk(node: ET.Element, parent: str | None, seven: ET.Element | None,
         elif child.tag in ("section", "diag"):
             has_children = True
             _walk(child, own, seven, items, confirmed)
-    if kind == "code" or kind == "category":
-        if not has_children and seven is not None:
-            _extend(items[name], seven, items, confirmed)
+    if kind in ("code", "category") and not has_children and seven is not None:
+        _extend(items[name], seven, items, confirmed)
 
 
 def _extend(leaf: Item, seven: ET.Element, items: dict[str, Item], confirmed: set[str]) -> None:
@@ -161,6 +160,7 @@ def statements(files: tuple[Path, ...], base: str = DEFAULT_BASE) -> Iterator[tu
     items = read_items(files[0], files[1])
     scheme = m.scheme(SCHEME, base)
     billable, excludes1, excludes2 = m.mkg("billable", base), m.mkg("excludes1", base), m.mkg("excludes2", base)
+    yield scheme, m.RDF_TYPE, m.SCHEME  # also declared in data/sources.ttl: the graph stands alone
     for item in items.values():
         s = iri(item_iri(item, base))
         yield s, m.RDF_TYPE, m.CONCEPT

@@ -50,7 +50,7 @@ def release(name: str, files: tuple[Path, ...]) -> Release:
     """The release behind vocabulary ``name`` built from ``files`` (ValueError for an unknown name)."""
     if name == icd10cm.NAME:
         month, day, year = re.search(r"-([A-Za-z]+)-(\d+)-(\d{4})\.xml$", files[0].name).groups()  # type: ignore[union-attr]
-        months = "January February March April May June July August September October November December".split()
+        months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
         issued = f"{year}-{months.index(month) + 1:02d}-{int(day):02d}"
         return Release(
             name, "ICD-10-CM (reference vocabulary)",

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from medkg.graph.namespaces import DEFAULT_BASE, GRAPH, ONTOLOGY, SOURCE
-from medkg.vocabularies.nquads import RDF_TYPE, iri
+from medkg.vocabularies.nquads import iri
 
 # The vocabularies, in build order (hpo-annotations refers to HPO terms).
 NAMES = ("icd10cm", "hpo", "hpo-annotations")
@@ -31,6 +31,7 @@ def mkg(local: str, base: str = DEFAULT_BASE) -> str:
 
 
 _NS = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "owl": "http://www.w3.org/2002/07/owl#",
@@ -51,7 +52,7 @@ def t(curie: str) -> str:
     return iri(_NS[prefix] + local)
 
 
-RDF_TYPE = RDF_TYPE
+RDF_TYPE = t("rdf:type")
 LABEL = t("rdfs:label")
 CONCEPT = t("skos:Concept")
 SCHEME = t("skos:ConceptScheme")

@@ -31,8 +31,10 @@ from medkg.concepts.models import (
     ConceptRef,
     HierarchyResults,
     NeighbourResults,
+    PhenotypeResults,
     SearchResults,
 )
+from medkg.concepts.phenotypes import MAX_TERMS
 from medkg.concepts.service import MAX_BATCH, MAX_LIMIT
 from medkg.web.jsonld import context_document
 from medkg.web.mount import route_path
@@ -267,6 +269,8 @@ def _body_doc(model: type[BaseModel], example: dict[str, Any]) -> dict[str, Any]
 Kinds = Annotated[list[str] | None, Query(description="Only concepts of these kinds, e.g. Condition, mkg:SignOrSymptom (repeatable)")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
 Offset = Annotated[int, Query(ge=0, description="Items to skip")]
+Schemes = Annotated[list[str] | None, Query(description="Only concepts of these vocabularies (repeatable): icd10cm, "
+                                             "hpo, omim, orphanet, decipher, or medkg for the curated concepts")]
 HierarchyRelation = Annotated[str | None, Query(description="broader (default) or a transitive property, e.g. partOf")]
 
 
@@ -289,14 +293,17 @@ def build_router(service: ConceptService) -> APIRouter:
     @router.get("/search", response_model=SearchResults, summary="Search concepts by label, synonym or lay term",
                 responses=examples.doc(SearchResults, lambda: service.search("tailbone", limit=3), 422))
     async def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=500, description="Text to look for: a name, the start of one (autocomplete), or words that start words of a name, in any order; typos are forgiven")],
-                     kind: Kinds = None, limit: Limit = 10, offset: Offset = 0) -> Response:
+                     kind: Kinds = None, limit: Limit = 10, offset: Offset = 0, scheme: Schemes = None) -> Response:
         """Case-, accent- and plural-insensitive; words match at word starts ("CT" is not inside
         "fracture"), in any order. Ranked exact > prefix > word prefix > fuzzy: when nothing matches
         as typed, mistyped words are corrected by edit distance (rapidfuzz), the hits are `fuzzy` and
         `did_you_mean` gives the name they were found by; with no hits at all it may still offer the
         nearest name. Each concept once, with the name that matched and its type (label, exact / related / broad /
-        narrow synonym, lay term, abbreviation). `total` counts all matches; page with limit/offset."""
-        return await _call(request, lambda: service.search(q, kinds=kind, limit=limit, offset=offset), inline=True)
+        narrow synonym, lay term, abbreviation). The curated concepts and the codes and terms of the
+        loaded vocabularies (ICD-10-CM, HPO, diseases: `concept.scheme` says which) are searched
+        together; `scheme` keeps some of them. `total` counts all matches; page with limit/offset."""
+        return await _call(request, lambda: service.search(q, kinds=kind, limit=limit, offset=offset, schemes=scheme),
+                           inline=True)
 
     @router.post("/concepts/batch", response_model=BatchResults, summary="Look up many concepts at once",
                  responses=examples.doc(BatchResults, lambda: service.lookup_many(["medkg:sacrum", "medkg:no-such-thing"]), 413, 422),
@@ -324,14 +331,31 @@ def build_router(service: ConceptService) -> APIRouter:
         return await _call(request, lambda: service.annotate(body.text, kinds=body.kinds, overlapping=body.overlapping),
                            inline=len(body.text) <= INLINE_TEXT)
 
-    @router.get("/mappings", response_model=CodeMappingResult, summary="The concept for an ICD-10-CM or HPO code",
+    @router.get("/mappings", response_model=CodeMappingResult, summary="The concept for an ICD-10-CM or HPO code, or a code HPO cross-references",
                 responses=examples.doc(CodeMappingResult, lambda: service.map_code("ICD10CM:S32.10XA"), 422))
-    async def mappings(request: Request, code: Annotated[str, Query(min_length=1, max_length=200, description="ICD10CM:S32.10XA, S32.10XA, HP:0003419, or a code IRI")],
+    async def mappings(request: Request, code: Annotated[str, Query(min_length=1, max_length=200, description="ICD10CM:S32.10XA, S32.10XA, HP:0003419, a code IRI, or a cross-reference of an HPO term: SNOMEDCT_US:279039007, UMLS:C0024031, MSH:D010146")],
                        system: Annotated[str | None, Query(description="ICD10CM or HP, for a bare code")] = None) -> Response:
         """Checks the code's syntax (Bioregistry's pattern), then walks up from the code to broader
-        codes (S32.10XA -> S32.10X -> S32.10 -> S32.1) until one is mapped. `best` is null when none
-        is; `predicate` relates the concept to the code given (skos:narrowMatch: the code is narrower)."""
+        codes (S32.10XA -> S32.10X -> S32.10 -> S32.1, and the skos:broader links of the loaded
+        vocabularies) until one is mapped. A cross-reference goes through the HPO terms that give it
+        (`via`). `chain` shows the way: [SNOMEDCT_US:279039007, HP:0003419, medkg:lower-back-pain].
+        `best` is null when nothing is mapped; `predicate` relates the concept to the code given
+        (skos:narrowMatch: the code is narrower)."""
         return await _call(request, lambda: service.map_code(code, system))
+
+    @router.get("/phenotypes/diseases", response_model=PhenotypeResults,
+                summary="Diseases with these phenotypes (HPO terms), ranked by how many they match",
+                responses=examples.doc(PhenotypeResults, lambda: service.diseases_with_phenotypes(
+                    ["HP:0000939", "HP:0002659"], limit=2), 404, 422))
+    async def phenotype_diseases(request: Request, hpo: Annotated[list[str], Query(
+            min_length=1, description=f"HPO terms (repeatable, at most {MAX_TERMS}): HP:0000939, HP_0000939, 0000939 or the IRI")],
+            limit: Limit = 10, offset: Offset = 0) -> Response:
+        """The diseases of the HPO annotations (OMIM, Orphanet, DECIPHER; `medkg serve --vocab
+        hpo,hpo-annotations`) annotated with each term or one of its descendants (RO:0002200, has
+        phenotype; NOT annotations never match), most terms matched first, then by name; each with
+        the annotations that matched and their references (PubMed, OMIM, Orphanet), ECO evidence and
+        frequency. An unknown term is a 404 with nearby codes; more than 20 terms a 422."""
+        return await _call(request, lambda: service.diseases_with_phenotypes(hpo, limit=limit, offset=offset))
 
     @router.get("/mappings.sssom.tsv", summary="All mappings as an SSSOM table",
                 responses={200: {"content": {"text/tab-separated-values": examples.add(service.sssom)}}})
@@ -375,10 +399,16 @@ def build_router(service: ConceptService) -> APIRouter:
     @router.get("/concepts/{id:path}", response_model=Concept, summary="Everything about one concept",
                 responses=examples.doc(Concept, lambda: service.lookup(sample), 404, 422))
     async def lookup(request: Request, id: str) -> Response:
-        """`id` is a CURIE (medkg:sacral-fracture), a concept name (sacral-fracture) or a full IRI.
+        """`id` is a CURIE (medkg:sacral-fracture), a concept name (sacral-fracture) or a full IRI;
+        or a code of a loaded vocabulary: ICD10CM:S32.10XA (or S32.10XA, S3210XA), HP:0002659 (or
+        HP_0002659), OMIM:259770, ORPHA:2788.
         Kind, label, synonyms with their type, definition and its source, codes with their labels,
-        every relation in both directions with the source and the quoted sentence behind it.
-        An unknown concept is a 404 whose body suggests concepts by name."""
+        every relation in both directions with the source and the quoted sentence behind it; for a
+        code, its scheme, notation, parents and children (`narrower_total`; page with
+        /descendants?max_depth=1), the curated concepts mapped to it, and what the vocabulary says
+        (billable, excludes, replaced_by, a disease's phenotypes with their references).
+        An unknown concept is a 404 whose body suggests concepts by name (for a code: the nearest
+        codes held); a code not of its vocabulary's form (HP:123) a 422 naming the form."""
         if id == "batch":  # POST /api/concepts/batch: a GET there is the wrong method, not a concept
             response = error_response(405, "method_not_allowed", "GET is not allowed on /api/concepts/batch: "
                                       "POST a JSON body {\"ids\": [...]}, or GET /api/concepts/{id} for one concept")

@@ -1,0 +1,63 @@
+"""The build cache: its folder, the fingerprint naming, idempotence, reproducible bytes, atomic
+writes, and the removal of stale builds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from vocab_slices import hpoa_slice
+
+from medkg.vocabularies import cache
+
+
+def test_the_cache_folder_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("MEDKG_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache.cache_dir() == tmp_path / "xdg" / "medkg"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache.cache_dir() == tmp_path / "home" / ".cache" / "medkg"
+    monkeypatch.setenv("MEDKG_CACHE_DIR", str(tmp_path / "mine"))
+    assert cache.cache_dir() == tmp_path / "mine"
+    assert cache.built_path("hpo").parent == tmp_path / "mine" / "vocabularies"
+
+
+def test_names_are_checked_and_ordered() -> None:
+    assert cache.check_names(["hpo-annotations", "icd10cm", "hpo", "hpo"]) == ["icd10cm", "hpo", "hpo-annotations"]
+    assert cache.check_names(["all"]) == ["icd10cm", "hpo", "hpo-annotations"]
+    assert cache.with_needed(["hpo-annotations"]) == ["hpo", "hpo-annotations"]
+    with pytest.raises(cache.VocabularyError, match="icd10cm, hpo, hpo-annotations"):
+        cache.check_names(["snomed"])
+
+
+def test_build_is_idempotent_reproducible_and_keyed_by_the_sources(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MEDKG_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "a").mkdir()
+    source, _ = hpoa_slice(tmp_path / "a", first=50)
+    first, built = cache.build("hpo-annotations", files=(source,))
+    assert built and first.parent == tmp_path / "cache" / "vocabularies"
+    assert first.name == f"hpo-annotations-{cache.fingerprint('hpo-annotations', (source,))[:16]}.nq"
+    again, built_again = cache.build("hpo-annotations", files=(source,))
+    assert (again, built_again) == (first, False)
+    elsewhere, _ = cache.build("hpo-annotations", files=(source,), out=tmp_path / "copy.nq")
+    assert elsewhere.read_bytes() == first.read_bytes()  # the same inputs give the same bytes
+    lines = first.read_text(encoding="utf-8").splitlines()
+    assert lines == sorted(set(lines))
+    # Another release (other bytes) builds anew, and the stale build goes.
+    (tmp_path / "b").mkdir()
+    other, _ = hpoa_slice(tmp_path / "b", first=60)
+    second, built_second = cache.build("hpo-annotations", files=(other,))
+    assert built_second and second != first
+    assert not first.exists()
+    # No temporary file left; the summary beside the data.
+    assert sorted(p.name for p in second.parent.iterdir()) == [second.with_suffix(".json").name, second.name]
+    summary = cache._sidecar(second)
+    assert summary is not None and summary["versionInfo"] == "2025-01-16" and int(summary["triples"]) == len(
+        second.read_text(encoding="utf-8").splitlines())
+
+
+def test_a_missing_source_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(cache.VocabularyError, match="cannot read"):
+        cache.build("hpo", files=(tmp_path / "hp.obo",), out=tmp_path / "x.nq")
