@@ -422,3 +422,18 @@ def api(request: pytest.FixtureRequest) -> AsgiClient | httpx.Client:
     """The packaged graph's app over each store in turn: memory (in-process), DIR and URL (real servers)."""
     name = {"memory": "packaged_client", "disk": "disk_client", "remote": "remote_client"}[request.param]
     return request.getfixturevalue(name)  # type: ignore[no-any-return]
+
+
+# -- the reference vocabularies, built once for the session -----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def full_cache() -> Path:
+    """The folder of built vocabularies: all three built from the installed packages (minutes the
+    first time; the cache, keyed by the sources' fingerprint, makes later sessions load only). It is
+    the configured cache ($MEDKG_CACHE_DIR, which .ci/run points at a fresh folder), so the tests
+    that serve --vocab find the same build."""
+    from medkg.vocabularies import cache
+
+    cache.ensure_built(["icd10cm", "hpo", "hpo-annotations"])
+    return cache.cache_dir()
