@@ -166,6 +166,11 @@ def test_readmes_query_commands_work_from_any_directory(tmp_path: Path) -> None:
     assert len(commands) >= 3
     for command in commands:
         done = medkg("query", *shlex.split(command), cwd=tmp_path)
-        assert done.returncode == 0, (command, done.stderr)
-        block = readme.split(f"$ medkg query {command}\n", 1)[1].split("```", 1)[0]
-        assert done.stdout.decode() == block, command
+        # What README shows after the command: up to the next command or the end of the block.
+        block = re.split(r"^(?:\$ |```)", readme.split(f"$ medkg query {command}\n", 1)[1], maxsplit=1,
+                         flags=re.MULTILINE)[0]
+        if block.startswith("medkg: "):  # an example of an error: on stderr, exit 1
+            assert (done.returncode, done.stderr.decode()) == (1, block), command
+        else:
+            assert done.returncode == 0, (command, done.stderr)
+            assert done.stdout.decode() == block, command

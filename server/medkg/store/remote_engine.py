@@ -9,10 +9,11 @@ sends (HEAD, DATA, END, or an ERROR with its status), so /sparql relays it uncha
 - ``RemoteStoreView``: the few ``pyoxigraph.Store`` methods the concept service and the service
   description call (``query``, ``named_graphs``), answered by the server.
 
-A server that answers in the standard formats has its answer relayed byte for byte. Virtuoso 7 does
-not (an ASK answered as a table, ``nodeID://`` blank nodes, xsd:duration as seconds: see
-``medkg.store.remote_dialect``): its answers are asked for as SPARQL JSON or N-Triples,
-mended, and written in the format the client negotiated, as the embedded store's workers do.
+Every answer is asked for as SPARQL JSON or N-Triples, mended where a server departs from the
+standards (Virtuoso 7: an ASK answered as a table, ``nodeID://`` blank nodes, xsd:duration as
+seconds; ``medkg.store.remote_dialect``), and written in the format the client negotiated by
+medkg's writers, as the embedded store's workers do: a server's own CSV or RDF/XML may not be well
+formed (``medkg.sparql.writers``), and an answer a format cannot carry is a 406 naming those that can.
 
 Remote failures: a timeout is a ``QueryTimeout`` (504); a query the server refuses as malformed
 keeps its 400 (or 406); anything else is a 502 naming the server.
@@ -21,6 +22,7 @@ keeps its 400 (or 406); anything else is a 502 naming the server.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -30,9 +32,10 @@ import pyoxigraph as ox
 from medkg.graph.namespaces import DEFAULT_BASE, prefixes
 from medkg.sparql import formats, wire
 from medkg.sparql.engine import EngineBusy, QueryEngine, QueryRequest, QueryTimeout
-from medkg.sparql.query import _known_prefixes
+from medkg.sparql.query import write_result
 from medkg.sparql.text import declares_dataset, nesting_depth, uses_service
 from medkg.sparql.worker import _SERVICE_REFUSED, MAX_NESTING, WorkerConfig
+from medkg.sparql.writers import Unwritable
 from medkg.store.errors import StoreOptionError
 from medkg.store.remote import (
     RemoteBadReply,
@@ -108,8 +111,7 @@ class RemoteRun:
             return [_error(502, "remote_store_failed", str(refused))]
         except RemoteError as failure:
             return [_error(failure.status, "remote_store_failed", str(failure))]
-        content_type = _content_type(reply.content_type).encode("latin-1")
-        return [(wire.HEAD, content_type), (wire.DATA, reply.body), (wire.END, b"")]
+        return [(wire.HEAD, reply.content_type.encode("latin-1")), (wire.DATA, reply.body), (wire.END, b"")]
 
     def cancel(self) -> None:
         if self._task is not None:
@@ -117,13 +119,6 @@ class RemoteRun:
 
     def close(self) -> None:
         self._engine._done()
-
-
-def _content_type(relayed: str) -> str:
-    """The server's Content-Type as the embedded store writes it (a charset on text types), else as sent."""
-    media = relayed.split(";")[0].strip().lower()
-    known = next((f for f in (*formats.RESULTS_FORMATS, *formats.GRAPH_FORMATS) if f.media_type == media), None)
-    return known.content_type if known is not None else relayed or _RESULTS
 
 
 def _error(status: int, code: str, message: str) -> tuple[int, bytes]:
@@ -194,12 +189,8 @@ class RemoteEngine(QueryEngine):
         store = self.remote
         default, named = dataset(store, query, request.default_graphs, request.named_graphs)
         text = prepared(query, self.config.base, request.base_iri)
-        if store.virtuoso:
-            return asyncio.ensure_future(asyncio.to_thread(
-                _rewritten, store, text, request.accept, default, named, timeout, self.config.base))
-        accept = request.accept or (_RESULTS + ", application/n-triples;q=0.9")
         return asyncio.ensure_future(asyncio.to_thread(
-            store.query, text, accept, default_graphs=default, named_graphs=named, timeout=timeout))
+            _rewritten, store, text, request.accept, default, named, timeout, self.config.base))
 
     def _done(self) -> None:
         if self._running:
@@ -226,15 +217,13 @@ def _rewritten(store: RemoteStore, query: str, accept: str | None, default: list
         raise _NotAcceptable(f"none of the media types in the Accept header can hold {form} result; "
                              f"ask for one of: {formats.offered(kind)}")
     result = _parsed(store, query, default, named, timeout)
-    if isinstance(result, list):
-        assert isinstance(fmt.engine, ox.RdfFormat)
-        known = fmt.engine in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
-        body = ox.serialize(result, format=fmt.engine, prefixes=_known_prefixes(base) if known else None)
-    else:
-        assert isinstance(fmt.engine, ox.QueryResultsFormat)
-        body = result.serialize(format=fmt.engine)
-    assert body is not None  # no output given: the bytes are returned
-    return Reply(200, fmt.content_type, body, store.server)
+    output = io.BytesIO()
+    try:
+        write_result(result, fmt.engine, output, base)
+    except Unwritable as error:
+        acceptable = [f.media_type for f in formats.formats_for(kind) if f.name in error.alternatives]
+        raise _NotAcceptable(f"{error.reason}; ask for one of: {', '.join(acceptable)}") from None
+    return Reply(200, fmt.content_type, output.getvalue(), store.server)
 
 
 def _parsed(store: RemoteStore, query: str, default: list[str], named: list[str],
