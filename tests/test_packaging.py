@@ -57,4 +57,4 @@ def test_wheel_carries_the_pages_assets(wheel: Path) -> None:
     expected = {f"medkg/web/static/{p.relative_to(static).as_posix()}" for p in static.rglob("*") if p.is_file()}
     assert {"medkg/web/static/yasgui/4.6.2/yasgui.min.js", "medkg/web/static/yasgui/4.6.2/LICENSE",
             "medkg/web/static/medkg/query.js"} <= expected <= names
-    assert "medkg/templates/query.html" in names
+    assert "medkg/web/templates/query.html" in names

@@ -36,7 +36,7 @@ def test_icd_category_with_children_mappings_and_excludes(service: ConceptServic
     assert category.billable is False
     assert [b.curie for b in category.broader] == ["ICD10CM:S30-S39"]
     assert category.narrower_total == len(category.narrower) == 1  # S32.1 in the slice
-    assert [(m.concept.curie, m.predicate) for m in category.mapped_from] == [("medkg:pelvic-fracture", "skos:broadMatch")]
+    assert [(m.concept.curie, m.predicate) for m in category.mapped_from] == [("medkg:pelvic-fracture", "skos:relatedMatch")]
     assert [e.curie for e in category.excludes1] == ["ICD10CM:S38.3"]  # "transection of abdomen (S38.3)"
     chapter = service.lookup("ICD10CM:S30-S39").broader[0]
     assert chapter.iri == "https://w3id.org/medkg/vocab/icd10cm/chapter/19"

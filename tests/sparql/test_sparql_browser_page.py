@@ -24,7 +24,7 @@ def test_prefers_html(accept: str | None, html: bool) -> None:
 def test_a_browser_opening_sparql_gets_the_query_page(packaged_client: AsgiClient, accept: str) -> None:
     page = packaged_client.get("/sparql", headers={"accept": accept})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert 'id="query-form"' in page.text and 'action="/sparql"' in page.text and "Accept" in page.headers["vary"]
+    assert 'id="yasgui"' in page.text and 'action="/sparql"' in page.text and "Accept" in page.headers["vary"]
     head = packaged_client.request("HEAD", "/sparql", headers={"accept": accept})
     assert head.status_code == 200 and head.content == b"" and head.headers["content-type"] == page.headers["content-type"]
 

@@ -330,7 +330,10 @@ def _build_search(index: ConceptIndex) -> None:
         if key:
             by_key[key].append(entry)
     index.by_key = dict(by_key)
-    ranked = sorted(index.entries, key=lambda e: (e.order, index.sort_label[e.iri], e.iri))
+    # Among equally good names, a curated concept before a vocabulary's code of the same name
+    # (medkg:osteoporosis before HP:0000939 "Osteoporosis"): the curated one links to the others.
+    curated = index.concepts.curated
+    ranked = sorted(index.entries, key=lambda e: (e.order, e.iri not in curated, index.sort_label[e.iri], e.iri))
     for rank, entry in enumerate(ranked):
         object.__setattr__(entry, "rank", rank)
     index.keys = sorted(by_key)
