@@ -32,7 +32,8 @@ def test_each_subsystem_is_a_documented_package() -> None:
 
 def test_only_entry_points_at_the_top() -> None:
     top = sorted(p.name for p in PACKAGE.glob("*.py"))
-    assert top == ["__init__.py", "app.py", "cli.py", "serve.py", "settings.py"]
+    assert top == ["__init__.py", "app.py", "serve.py", "settings.py"]
+    assert (PACKAGE / "cli" / "__init__.py").is_file() and (PACKAGE / "cli" / "__main__.py").is_file()
 
 
 def test_no_module_is_too_long() -> None:

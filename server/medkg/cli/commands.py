@@ -1,4 +1,5 @@
-"""The `medkg` command. Thin: each command parses its options and calls the core modules."""
+"""The graph's commands: query, validate, serve, load, export. Thin: each parses its options and
+calls the core modules."""
 
 from __future__ import annotations
 
@@ -8,92 +9,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from medkg import __version__
-from medkg.graph.loading import RdfInputError
-from medkg.graph.namespaces import DEFAULT_BASE, check_base
-from medkg.sparql.query import QueryError
-from medkg.store.backends import StoreOptionError
-
-app = typer.Typer(
-    name="medkg",
-    help=(
-        "medkg: a medical knowledge graph of conditions, symptoms, risk factors, anatomy and "
-        "procedures, with SHACL validation and a SPARQL 1.1 / concept API server.\n\n"
-        "Information, not medical advice."
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="markdown",  # reflows the docstrings' wrapped lines into paragraphs
+from medkg.cli.common import (
+    BaseOption,
+    CliError,
+    VocabOption,
+    _read_query,
+    _root_path,
+    _vocab_files,
+    app,
 )
-
-
-def _base_iri(value: str) -> str:
-    try:
-        return check_base(value)
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
-
-
-def _root_path(value: str) -> str:
-    if value and (not value.startswith("/") or value.endswith("/") or any(c in value for c in "?#% ")):
-        raise typer.BadParameter(f"{value!r} is not a path prefix: give one like /medkg (a leading /, no final /)")
-    return value
-
-
-BaseOption = Annotated[
-    str, typer.Option("--base", help="Base IRI of every IRI the project mints.", envvar="MEDKG_BASE",
-                      callback=_base_iri)
-]
-
-
-VocabOption = Annotated[
-    Optional[str],
-    typer.Option("--vocab", help="Also load reference vocabularies: NAME[,NAME...] (icd10cm, hpo, hpo-annotations) "
-                 "or all; built first if needed (see `medkg vocab`). hpo-annotations brings hpo.", show_default=False),
-]
-
-
-class CliError(Exception):
-    """A failure to report as one sentence on stderr, with an exit code."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"medkg {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
-    ] = None,
-) -> None:
-    """medkg command line."""
-
-
-def _read_query(query: str) -> str:
-    if query == "-":
-        return sys.stdin.read()
-    path = Path(query)
-    if query.endswith((".rq", ".sparql")) or (len(query) < 4096 and "\n" not in query and _is_file(path)):
-        try:
-            return path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise CliError(f"cannot read the query file {query}: {error}", 2) from error
-    return query
-
-
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except OSError:  # e.g. a query text longer than a file name may be: it is not a file
-        return False
+from medkg.graph.namespaces import DEFAULT_BASE
 
 
 @app.command()
@@ -417,123 +342,3 @@ def export(
     except OSError as error:
         raise CliError(f"cannot write into {out}: {error.strerror or error}", 2) from error
     typer.echo(f"medkg: wrote {sum(f.triples for f in files)} triples in {len(files)} files under {out}", err=True)
-
-
-vocab_app = typer.Typer(
-    help="Reference vocabularies (icd10cm, hpo, hpo-annotations), built offline from installed packages.",
-    no_args_is_help=True,
-)
-app.add_typer(vocab_app, name="vocab")
-
-
-def _vocab_files(option: str | None) -> list[Path]:
-    """The built files for a --vocab value (None: none), building what is missing."""
-    if option is None:
-        return []
-    from medkg.vocabularies.cache import VocabularyError, ensure_built
-
-    names = [n.strip() for n in option.split(",") if n.strip()]
-    try:
-        return ensure_built(names, progress=_vocab_progress(),
-                            announce=lambda message: typer.echo(f"medkg: {message}", err=True))
-    except VocabularyError as error:
-        raise CliError(f"--vocab: {error}", 2) from error
-
-
-def _vocab_progress():  # type: ignore[no-untyped-def]
-    """A progress line on stderr when it is a terminal, else None."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(name: str, done: int) -> None:
-        sys.stderr.write(f"\r\x1b[Kmedkg vocab: building {name}: {done:,} quads")
-        sys.stderr.flush()
-
-    return show
-
-
-@vocab_app.command("list")
-def vocab_list() -> None:
-    """List the vocabularies: source found, built or not, version, counts, cached file.
-
-    The cache folder is $MEDKG_CACHE_DIR, else $XDG_CACHE_HOME/medkg, else ~/.cache/medkg.
-    """
-    from medkg.vocabularies.cache import status
-    from medkg.vocabularies.model import NAMES
-
-    rows = [("name", "source", "built", "version", "triples", "concepts", "file")]
-    for name in NAMES:
-        st = status(name)
-        rows.append((name, "found" if st.available else "missing", "yes" if st.path else "no",
-                     st.version or "-", f"{st.triples:,}" if st.triples else "-",
-                     f"{st.entities:,}" if st.entities else "-", str(st.path or "-")))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
-
-
-@vocab_app.command("build")
-def vocab_build(
-    names: Annotated[
-        Optional[list[str]],
-        typer.Argument(help="icd10cm, hpo, hpo-annotations, or all (default: all).", show_default=False),
-    ] = None,
-) -> None:
-    """Build vocabularies into the cache (sorted N-Quads, checked against their shapes).
-
-    Idempotent: a vocabulary already built from the installed sources is not built again; a new
-    package release (other source bytes) is built anew. Exit 0 on success, 1 when a build fails
-    (the message says why), 2 for an unknown name.
-    """
-    from medkg.vocabularies.cache import VocabularyError, build, check_names
-
-    try:
-        wanted = check_names(names or ["all"])
-    except VocabularyError as error:
-        raise CliError(str(error), 2) from error
-    progress = _vocab_progress()
-    for name in wanted:
-        try:
-            path, built = build(name, progress=progress)
-        except VocabularyError as error:
-            raise CliError(str(error), 1) from error
-        if progress:
-            sys.stderr.write("\r\x1b[K")
-        typer.echo(f"medkg: {name}: {'built' if built else 'already built'}: {path}", err=True)
-
-
-def main() -> None:
-    """Entry point: runs the command, turning known failures into one sentence on stderr."""
-    try:
-        app(standalone_mode=False)
-    except CliError as error:
-        _fail(str(error), error.code)
-    except RdfInputError as error:
-        _fail(str(error), 2)
-    except QueryError as error:
-        _fail(str(error), 1)
-    except StoreOptionError as error:  # e.g. --store DIR is a file or someone else's folder
-        _fail(str(error), 2)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-    except typer.Abort:
-        _fail("aborted", 1)
-    except KeyboardInterrupt:
-        _fail("interrupted", 130)
-    except Exception as error:
-        # Usage errors: click's, or those of the copy of click that typer >= 0.26 carries (not
-        # click.ClickException subclasses), so recognised by what they can do.
-        show, code = getattr(error, "show", None), getattr(error, "exit_code", None)
-        if callable(show) and isinstance(code, int):
-            show()
-            sys.exit(code)
-        _fail(f"unexpected error: {type(error).__name__}: {error}", 1)
-
-
-def _fail(message: str, code: int) -> None:
-    typer.echo(f"medkg: {message}", err=True)
-    sys.exit(code)
-
-
-if __name__ == "__main__":
-    main()

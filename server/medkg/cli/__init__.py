@@ -1,0 +1,56 @@
+"""The `medkg` command line: thin commands over the core (each parses its options and calls the
+core modules), one sentence on stderr for every known failure, never a traceback.
+
+Modules: ``common`` (the Typer app, shared options, CliError), ``commands`` (query, validate, serve,
+load, export), ``vocab`` (vocab list/build). Entry point: ``main`` (the `medkg` script and
+`python -m medkg.cli`).
+
+May import: every package of medkg (the top layer).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from medkg.cli import commands, vocab  # noqa: F401  (registers the commands on the app)
+from medkg.cli.common import CliError, app
+from medkg.graph.loading import RdfInputError
+from medkg.sparql.query import QueryError
+from medkg.store.backends import StoreOptionError
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point: runs the command, turning known failures into one sentence on stderr."""
+    try:
+        app(standalone_mode=False)
+    except CliError as error:
+        _fail(str(error), error.code)
+    except RdfInputError as error:
+        _fail(str(error), 2)
+    except QueryError as error:
+        _fail(str(error), 1)
+    except StoreOptionError as error:  # e.g. --store DIR is a file or someone else's folder
+        _fail(str(error), 2)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        _fail("aborted", 1)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as error:
+        # Usage errors: click's, or those of the copy of click that typer >= 0.26 carries (not
+        # click.ClickException subclasses), so recognised by what they can do.
+        show, code = getattr(error, "show", None), getattr(error, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
+        _fail(f"unexpected error: {type(error).__name__}: {error}", 1)
+
+
+def _fail(message: str, code: int) -> None:
+    typer.echo(f"medkg: {message}", err=True)
+    sys.exit(code)

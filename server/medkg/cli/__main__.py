@@ -1,0 +1,5 @@
+"""`python -m medkg.cli`."""
+
+from medkg.cli import main
+
+main()

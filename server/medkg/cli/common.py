@@ -1,0 +1,120 @@
+"""What every `medkg` command shares: the Typer app, common options, errors, reading a query,
+building the vocabularies a --vocab names."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from medkg import __version__
+from medkg.graph.namespaces import check_base
+
+app = typer.Typer(
+    name="medkg",
+    help=(
+        "medkg: a medical knowledge graph of conditions, symptoms, risk factors, anatomy and "
+        "procedures, with SHACL validation and a SPARQL 1.1 / concept API server.\n\n"
+        "Information, not medical advice."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # reflows the docstrings' wrapped lines into paragraphs
+)
+
+
+def _base_iri(value: str) -> str:
+    try:
+        return check_base(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+def _root_path(value: str) -> str:
+    if value and (not value.startswith("/") or value.endswith("/") or any(c in value for c in "?#% ")):
+        raise typer.BadParameter(f"{value!r} is not a path prefix: give one like /medkg (a leading /, no final /)")
+    return value
+
+
+BaseOption = Annotated[
+    str, typer.Option("--base", help="Base IRI of every IRI the project mints.", envvar="MEDKG_BASE",
+                      callback=_base_iri)
+]
+
+
+VocabOption = Annotated[
+    Optional[str],
+    typer.Option("--vocab", help="Also load reference vocabularies: NAME[,NAME...] (icd10cm, hpo, hpo-annotations) "
+                 "or all; built first if needed (see `medkg vocab`). hpo-annotations brings hpo.", show_default=False),
+]
+
+
+class CliError(Exception):
+    """A failure to report as one sentence on stderr, with an exit code."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"medkg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = None,
+) -> None:
+    """medkg command line."""
+
+
+def _read_query(query: str) -> str:
+    if query == "-":
+        return sys.stdin.read()
+    path = Path(query)
+    if query.endswith((".rq", ".sparql")) or (len(query) < 4096 and "\n" not in query and _is_file(path)):
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise CliError(f"cannot read the query file {query}: {error}", 2) from error
+    return query
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. a query text longer than a file name may be: it is not a file
+        return False
+
+
+def _vocab_files(option: str | None) -> list[Path]:
+    """The built files for a --vocab value (None: none), building what is missing."""
+    if option is None:
+        return []
+    from medkg.vocabularies.cache import VocabularyError, ensure_built
+
+    names = [n.strip() for n in option.split(",") if n.strip()]
+    try:
+        return ensure_built(names, progress=_vocab_progress(),
+                            announce=lambda message: typer.echo(f"medkg: {message}", err=True))
+    except VocabularyError as error:
+        raise CliError(f"--vocab: {error}", 2) from error
+
+
+def _vocab_progress():  # type: ignore[no-untyped-def]
+    """A progress line on stderr when it is a terminal, else None."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(name: str, done: int) -> None:
+        sys.stderr.write(f"\r\x1b[Kmedkg vocab: building {name}: {done:,} quads")
+        sys.stderr.flush()
+
+    return show
