@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import socket
 import subprocess
 import sys
@@ -199,12 +200,58 @@ class OxigraphServer:
 
 def oxigraph_binary() -> str:
     """The `oxigraph` command of the PyPI package (in the test extras)."""
-    import shutil
 
     binary = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
     if not Path(binary).exists():
         pytest.fail("the `oxigraph` command is missing: pip install '.[test]' installs it")
     return binary
+
+
+def wait_for_sparql(process: subprocess.Popen[bytes], log: IO[bytes], query_url: str, name: str, *,
+                    timeout: float, interval: float) -> None:
+    """Waits until the SPARQL server ``process`` answers ``ASK {}`` at ``query_url``; RuntimeError
+    with its log if it exits first, or if it does not answer within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(f"{name} exited with {process.returncode}: {log.read().decode()}")
+        try:
+            if httpx.get(query_url, params={"query": "ASK {}"}, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{name} did not answer within {timeout:g} s")
+        time.sleep(interval)
+
+
+@contextmanager
+def chromium(*flags: str) -> Iterator[Any]:
+    """Debian's headless Chromium driven by selenium (skips the test where it is not installed),
+    with a fresh profile, no background networking, and the browser and network logs kept."""
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if binary is None or driver_path is None:
+        pytest.skip("Debian's chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.TemporaryDirectory()
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", f"--user-data-dir={profile.name}", "--window-size=1200,900", *flags]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        profile.cleanup()
 
 
 @contextmanager
@@ -217,19 +264,7 @@ def run_oxigraph(location: Path) -> Iterator[OxigraphServer]:
                                    stdout=log, stderr=subprocess.STDOUT)
         server = OxigraphServer(f"http://127.0.0.1:{port}", process)
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                if process.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(f"oxigraph serve exited with {process.returncode}: {log.read().decode()}")
-                try:
-                    if httpx.get(server.query, params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("oxigraph serve did not answer within 30 s")
-                time.sleep(0.05)
+            wait_for_sparql(process, log, server.query, "oxigraph serve", timeout=30, interval=0.05)
             yield server
         finally:
             stop_process(process, grace=10)
@@ -306,7 +341,6 @@ class VirtuosoServer:
 
 def virtuoso_binaries() -> tuple[str, str]:
     """`virtuoso-t` and `isql-vt` (Debian's virtuoso-opensource-7, installed by .ci/run)."""
-    import shutil
 
     server, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
     if server is None or isql is None:
@@ -335,19 +369,7 @@ def run_virtuoso(location: Path, buffers: int = 20_000) -> Iterator[VirtuosoServ
                                    stdout=log, stderr=subprocess.STDOUT)
         server = VirtuosoServer(f"http://127.0.0.1:{http_port}", process, password, isql_port)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(f"virtuoso-t exited with {process.returncode}: {log.read().decode()}")
-                try:
-                    if httpx.get(server.query, params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("virtuoso-t did not answer within 60 s")
-                time.sleep(0.1)
+            wait_for_sparql(process, log, server.query, "virtuoso-t", timeout=60, interval=0.1)
             # A fresh database's administrator is dba/dba: fine for a throwaway bound to 127.0.0.1.
             sql = (f"DB.DBA.USER_CREATE('{VIRTUOSO_USER}', '{password}'); "
                    f'GRANT SPARQL_UPDATE TO "{VIRTUOSO_USER}";')
