@@ -34,7 +34,7 @@ def test_wheel_carries_ontology_data_shapes_and_queries(wheel: Path) -> None:
         }
         assert expected, f"{part}/ is empty"
         assert expected <= names, f"missing from the wheel: {sorted(expected - names)[:5]}"
-    assert "medkg/cli.py" in names and "medkg/py.typed" in names
+    assert "medkg/cli/__init__.py" in names and "medkg/py.typed" in names
 
 
 def test_wheel_leaves_out_tests_and_benchmarks(wheel: Path) -> None:
