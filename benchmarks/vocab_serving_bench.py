@@ -4,7 +4,7 @@ Issue 15's remaining measurements, each a ratio to a peer measured in the same r
 
 1. `medkg serve --vocab all` start to /health: memory store, on-disk store (`--store DIR`) first start
    and restart; the curated graph alone (`medkg serve`) as the peer. Peak memory of the serving
-   process tree (RSS and PSS summed over the server and its workers, sampled every 0.25 s).
+   process tree (RSS summed over the server and its workers, sampled every 0.5 s).
 2. Validation of the full graph: `medkg validate` takes no vocabulary option, so a fresh process
    times `new_store(vocab=...)` (the packaged graph + the three built files, as `medkg serve`
    loads them) and `validate_store` on it apart; a fresh process before it times pyoxigraph's
@@ -64,20 +64,18 @@ def tree(pid: int) -> list[int]:
     return found
 
 
-def memory_mib(pid: int) -> tuple[float, float]:
-    """(RSS, PSS) in MiB summed over the process tree; PSS shares copy-on-write pages fairly."""
-    rss = pss = 0
+def memory_mib(pid: int) -> float:
+    """RSS in MiB summed over the process tree (from /proc/PID/status: cheap enough to sample; a
+    first run read smaps_rollup for PSS and took ~40% of a core on a 4 GB tree). Copy-on-write pages
+    shared by the server and its forked workers count once per process: an upper bound."""
+    rss = 0
     for member in tree(pid):
         try:
-            with open(f"/proc/{member}/smaps_rollup", encoding="ascii") as rollup:
-                for line in rollup:
-                    if line.startswith("Rss:"):
-                        rss += int(line.split()[1])
-                    elif line.startswith("Pss:"):
-                        pss += int(line.split()[1])
+            with open(f"/proc/{member}/status", encoding="ascii") as status:
+                rss += next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
         except OSError:
             continue
-    return rss / 1024, pss / 1024
+    return rss / 1024
 
 
 class Server:
@@ -90,7 +88,7 @@ class Server:
             env["MEDKG_WRITE_TOKEN"] = token
         self.log = tempfile.TemporaryFile()
         command = [sys.executable, "-m", "medkg.cli", "serve", *args, "--host", "127.0.0.1", "--port", str(self.port)]
-        self.peak_rss = self.peak_pss = 0.0
+        self.peak_rss = 0.0
         self.running = True
         start = time.perf_counter()
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env=env,
@@ -101,9 +99,8 @@ class Server:
 
     def _sample(self) -> None:
         while self.running:
-            rss, pss = memory_mib(self.process.pid)
-            self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
-            time.sleep(0.25)
+            self.peak_rss = max(self.peak_rss, memory_mib(self.process.pid))
+            time.sleep(0.5)
 
     def _wait_health(self, start: float, limit: float = 1800) -> float:
         while time.perf_counter() - start < limit:
@@ -213,7 +210,7 @@ from medkg.validation import validate_store
 start = time.perf_counter(); store = new_store(vocab=sys.argv[1:]); load = time.perf_counter() - start
 start = time.perf_counter(); report = validate_store(store); check = time.perf_counter() - start
 import json
-counts = report.counts() if callable(report.counts) else report.counts
+counts = report.counts()
 print(load, check, len(store), not report.violations, json.dumps(counts, separators=(",", ":")))
 """
 
@@ -238,6 +235,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60, help="distinct requests per workload (default 60)")
     parser.add_argument("--writes", type=int, default=3, help="one-triple writes per server (default 3)")
     parser.add_argument("--skip-validate", action="store_true", help="skip measurement 2")
+    parser.add_argument("--skip-disk", action="store_true", help="skip the on-disk store's first start and restart")
+    parser.add_argument("--skip-latency", action="store_true", help="skip measurement 4 (no lookups, searches, mappings)")
     args = parser.parse_args()
     from medkg.vocabularies import cache
     from medkg.validation import validate_store  # noqa: F401  (fail early when the package is missing)
@@ -269,38 +268,39 @@ def main() -> None:
     for label, serve_args in (("curated", []), ("full", ["--vocab", "all"])):
         server = Server(serve_args, token)
         print(f"{label}: /health after {server.started:.1f} s", flush=True)
-        latency[label] = {name: timed_requests(server.port, [("GET", p, {}, None) for p in group])
-                          for name, group in paths.items()}
+        latency[label] = {} if args.skip_latency else {
+            name: timed_requests(server.port, [("GET", p, {}, None) for p in group]) for name, group in paths.items()}
         for name, (times, statuses) in latency[label].items():
             print(f"  {name}: median {median(times)} ms, max {max(times):.1f} ms, {dict(statuses)}", flush=True)
         times, statuses = timed_requests(server.port, write_requests(token, args.writes, label))
         writes[label] = times
         print(f"  writes: {[round(t) for t in times]} ms, {dict(statuses)}", flush=True)
         server.stop()
-        starts[f"memory, {label}"] = (server.started, server.peak_rss, server.peak_pss)
+        starts[f"memory, {label}"] = (server.started, server.peak_rss)
     folder = Path(tempfile.mkdtemp(prefix="medkg-vocab-serving-"))
     try:
-        for label in ("first start", "restart"):
+        for label in () if args.skip_disk else ("first start", "restart"):
             server = Server(["--vocab", "all", "--store", str(folder / "store")])
             print(f"disk {label}: /health after {server.started:.1f} s", flush=True)
             server.stop()
-            starts[f"on-disk, {label}, full"] = (server.started, server.peak_rss, server.peak_pss)
+            starts[f"on-disk, {label}, full"] = (server.started, server.peak_rss)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
     print(f"\nload average at end: {os.getloadavg()[0]:.1f}\n")
-    print("| server start | to /health s | peak RSS MiB (tree) | peak PSS MiB (tree) |\n|---|---:|---:|---:|")
-    for name, (seconds, rss, pss) in starts.items():
-        print(f"| {name} | {seconds:.1f} | {rss:,.0f} | {pss:,.0f} |")
+    print("| server start | to /health s | peak RSS MiB (tree) |\n|---|---:|---:|")
+    for name, (seconds, rss) in starts.items():
+        print(f"| {name} | {seconds:.1f} | {rss:,.0f} |")
     print("\n| HTTP, distinct requests | curated median ms | full median ms | full / curated | full max ms | statuses (curated; full) |")
     print("|---|---:|---:|---:|---:|---|")
-    for name in paths:
+    for name in latency["full"]:
         small, big = latency["curated"][name], latency["full"][name]
         ratio = statistics.median(big[0]) / statistics.median(small[0])
         print(f"| {name} ({len(big[0])}) | {median(small[0])} | {median(big[0])} | {ratio:.1f}x | {max(big[0]):.1f} | "
               f"{dict(small[1])}; {dict(big[1])} |")
-    print(f"| one-triple write ({args.writes}) | {median(writes['curated'])} | {median(writes['full'])} | "
-          f"{statistics.median(writes['full']) / statistics.median(writes['curated']):.1f}x | {max(writes['full']):.1f} | |")
+    if args.writes:
+        print(f"| one-triple write ({args.writes}) | {median(writes['curated'])} | {median(writes['full'])} | "
+              f"{statistics.median(writes['full']) / statistics.median(writes['curated']):.1f}x | {max(writes['full']):.1f} | |")
     if rows:
         print("\n| validation | figure |\n|---|---|")
         for name, value in rows:
