@@ -39,10 +39,47 @@ _PROVENANCE = """OPTIONAL {{ ?ax owl:annotatedSource {s} ; owl:annotatedProperty
 # Facts of narrower concepts: read with a cap, so that a concept high in a large hierarchy stays cheap
 # (no ORDER BY, so the engine can stop at the cap; the record sorts what it got).
 MAX_NARROWER_ROWS = 500
+# The narrower concepts whose facts are read: at most this many, nearest first.
+MAX_NARROWER_CONCEPTS = 100  # a branch of ~500 characters each in the query
 
 
-def lookup_query(concept: str, base: str) -> str:
+def narrower_curated(index: ConceptIndex, concept: str, cap: int = MAX_NARROWER_CONCEPTS) -> list[str]:
+    """The curated concepts under ``concept`` in the skos:broader hierarchy (any depth), nearest
+    first, at most ``cap``. Only curated concepts state relations to curated concepts (an imported
+    vocabulary's facts never name one), so only theirs can be inherited facts of the record."""
+    down, curated = index.down[BROADER], index.concepts.curated
+    found: list[str] = []
+    seen = {concept}
+    level = [concept]
+    while level and len(found) < cap:
+        below = []
+        for parent in level:
+            for child in down.get(parent, ()):
+                if child not in seen:
+                    seen.add(child)
+                    below.append(child)
+                    if child in curated:
+                        found.append(child)
+        level = below
+    return found[:cap]
+
+
+def _narrower_facts(concept: str) -> str:
+    # One branch per concept, its IRI a constant: with the concepts bound by VALUES instead,
+    # Oxigraph 0.5 joins the provenance OPTIONAL by hash, over every axiom of the graph (~2 s at
+    # 3.8M quads, benchmarks/README.md), where a constant subject makes it a lookup (~1 ms).
     x = iri(concept)
+    return f"""{{ BIND({x} AS ?extra) {x} ?p ?o . ?o skos:prefLabel [] . FILTER(?p != skos:broader)
+    {_PROVENANCE.format(s=x, o="?o")} }}"""
+
+
+def lookup_query(concept: str, base: str, narrower: list[str] | None = None) -> str:
+    """The one query of a record (a SPARQL 1.1 SELECT, for any server). ``narrower``: the concepts
+    whose facts the record shows as inherited (``narrower_curated``), taken from the index, as a
+    property path over the store cost ~2 s a lookup at 3.8M quads."""
+    x = iri(concept)
+    sub_part = f"""UNION {{ SELECT ?part ?extra ?p ?o ?src ?sent ?text ?num WHERE {{ BIND("sub" AS ?part)
+    {{ {" UNION ".join(_narrower_facts(n) for n in narrower)} }} }} LIMIT {MAX_NARROWER_ROWS} }}""" if narrower else ""
     vocab_parts = " UNION ".join(f'{{ BIND("{part}" AS ?part) {x} {prop} ?o }}' for part, prop in _VOCAB_PARTS.items())
     return prologue(base) + f"""SELECT ?part ?p ?o ?olabel ?src ?sent ?text ?num ?just ?extra ?extra2 WHERE {{
   {{ BIND("scheme" AS ?part) {x} skos:inScheme ?o . OPTIONAL {{ ?o dcterms:title|rdfs:label ?olabel }} }}
@@ -68,10 +105,7 @@ def lookup_query(concept: str, base: str) -> str:
     {_PROVENANCE.format(s=x, o="?o")} }}
   UNION {{ BIND("in" AS ?part) ?o ?p {x} . ?o skos:prefLabel [] . FILTER(?p != skos:broader)
     {_PROVENANCE.format(s="?o", o=x)} }}
-  UNION {{ SELECT ?part ?extra ?p ?o ?src ?sent ?text ?num WHERE {{ BIND("sub" AS ?part)
-    {{ SELECT DISTINCT ?extra WHERE {{ ?extra skos:broader+ {x} }} }}
-    ?extra ?p ?o . ?o skos:prefLabel [] . FILTER(?p != skos:broader)
-    {_PROVENANCE.format(s="?extra", o="?o")} }} LIMIT {MAX_NARROWER_ROWS} }}
+  {sub_part}
   UNION {{ BIND("note" AS ?part) {x} skos:editorialNote ?o }}
   UNION {{ BIND("corr" AS ?part) ?o mkg:aboutConcept {x} .
     OPTIONAL {{ ?o rdfs:label ?olabel }} OPTIONAL {{ ?o mkg:correctedStatement ?extra }} }}
@@ -239,7 +273,8 @@ def _narrower_relation(narrower: str, prop: str, other: str, prov: _Provenance, 
 
 def lookup(run: QueryFunction, index: ConceptIndex, sources: dict[str, str], concept: str) -> Concept:
     """The record of a concept known to the index."""
-    return build_concept(concept, select(run, lookup_query(concept, index.base)), index, sources)
+    query = lookup_query(concept, index.base, narrower_curated(index, concept))
+    return build_concept(concept, select(run, query), index, sources)
 
 
 def load_source_labels(run: QueryFunction, base: str) -> dict[str, str]:
