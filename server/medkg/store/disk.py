@@ -45,6 +45,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from medkg import __version__
+from medkg.graph.digests import file_sha256
 from medkg.graph.loading import (
     RdfInputError,
     _parser_reason,
@@ -98,8 +99,7 @@ def fingerprint(inputs: Sequence[Input], base: str) -> str:
 
 def _file_hash(path: Path) -> str:
     try:
-        with path.open("rb") as file:
-            return hashlib.file_digest(file, "sha256").hexdigest()
+        return file_sha256(path)  # remembered by the file's status: not read again on a restart
     except OSError as error:
         raise RdfInputError(path, error.strerror or str(error)) from error
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from medkg.graph.digests import cache_dir, file_sha256
 from medkg.graph.namespaces import DEFAULT_BASE
 from medkg.vocabularies import hpo, hpoa, icd10cm, metadata
 from medkg.vocabularies import model as m
@@ -48,14 +49,6 @@ class Status:
     entities: int | None
 
 
-def cache_dir() -> Path:
-    """The cache folder (see the module docstring); not created here."""
-    if os.environ.get("MEDKG_CACHE_DIR"):
-        return Path(os.environ["MEDKG_CACHE_DIR"])
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "medkg"
-
-
 def check_names(names: Sequence[str]) -> list[str]:
     """``names`` in build order, duplicates removed ("all" means all); VocabularyError naming the
     valid names for an unknown one."""
@@ -84,8 +77,7 @@ def fingerprint(name: str, files: Sequence[Path]) -> str:
     digest = hashlib.sha256(f"medkg-vocabulary/{BUILDER_VERSION}\0{name}\0".encode())
     for path in files:
         try:
-            with path.open("rb") as file:
-                digest.update(hashlib.file_digest(file, "sha256").digest())
+            digest.update(bytes.fromhex(file_sha256(path)))  # remembered by the file's status
         except OSError as error:
             raise VocabularyError(f"cannot read {path}, a source of {name}: {error.strerror or error}") from error
     return digest.hexdigest()
