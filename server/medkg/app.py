@@ -16,12 +16,15 @@ from fastapi.staticfiles import StaticFiles
 from medkg import __version__
 from medkg.concepts import ConceptService
 from medkg.settings import Settings
-from medkg.sparql.description import GraphStatistics, dataset_statistics
 from medkg.sparql.engine import QueryEngine
 from medkg.sparql.worker import GZIP_LEVEL, GZIP_MIN, WorkerConfig
 from medkg.store.backends import MemoryBackend, StoreOptionError, backend_for, store_folder
 from medkg.store.disk import OnDiskBackend
 from medkg.store.remote import RemoteError
+from medkg.store.statistics import DatasetStatistics, changed_graphs
+from medkg.store.statistics import saved_beside as statistics_beside
+from medkg.vocabularies.model import NAMES as VOCABULARIES
+from medkg.vocabularies.model import graph_iri
 from medkg.web import concepts, docs, graph_store, health, pages, sparql
 from medkg.web.asgi import Receive, Scope, Send
 from medkg.web.head import head_as_get
@@ -71,10 +74,11 @@ def new_engine(settings: Settings) -> QueryEngine:
         engine_class = RemoteEngine
     writer: MemoryWriter | DiskWriter | None = None
     if settings.write_token is not None:  # curated writes run in the zygote (medkg.writes.serving)
+        vocabularies = frozenset(graph_iri(name, settings.base) for name in VOCABULARIES)  # read-only
         if isinstance(backend, MemoryBackend):
-            writer = MemoryWriter(backend, settings.base, settings.max_request_bytes)
+            writer = MemoryWriter(backend, settings.base, settings.max_request_bytes, vocabularies)
         elif isinstance(backend, OnDiskBackend):
-            writer = DiskWriter(backend, settings.base, settings.max_request_bytes)
+            writer = DiskWriter(backend, settings.base, settings.max_request_bytes, vocabularies)
         else:
             raise StoreOptionError("curated writes (--write-token) go to the memory or an on-disk store; "
                                    "a remote SPARQL server takes its writes itself")
@@ -96,12 +100,16 @@ def create_app(settings: Settings | None = None, engine: QueryEngine | None = No
     """
     settings = settings or Settings()
     engine = engine or new_engine(settings)
-    statistics: list[GraphStatistics] = []
 
-    def dataset_stats() -> list[GraphStatistics]:
-        if not statistics:  # counted once; `medkg serve` does it before serving
-            statistics.extend(dataset_statistics(engine.backend.load()))
-        return statistics
+    store = engine.backend.load()
+    folder = store_folder(engine.backend)  # an on-disk store's: what is derived is kept beside it
+    # Curated writes: the front follows each committed write (medkg.web.writes); its own reads
+    # (concepts, statistics) go through `live`, which follows the store (medkg.writes.serving).
+    writes = WriteGate(settings, engine)
+    live = LiveStore(store) if writes.enabled else None
+    reader: Any = live or store
+    statistics = DatasetStatistics(lambda: reader, statistics_beside(folder, settings.base))
+    dataset_stats = statistics.get  # counted (or read beside the store) on first use: `medkg serve` does it before serving
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -131,21 +139,16 @@ def create_app(settings: Settings | None = None, engine: QueryEngine | None = No
     # measured to compress JSON as fast as level 1 (see medkg.sparql.worker.GZIP_LEVEL).
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN, compresslevel=GZIP_LEVEL)
 
-    # Curated writes: the front follows each committed write (medkg.web.writes). Its services read
-    # the store through `live`, swapped to the written copy once that is complete.
-    writes = WriteGate(settings, engine)
-    live = LiveStore(engine.backend.load()) if writes.enabled else None
-
     async def after_write(reply: dict[str, Any]) -> None:
         assert live is not None
 
-        def rebuild() -> None:
-            store = engine.backend.follow(reply)  # type: ignore[attr-defined]
-            live.current = store
-            statistics[:] = dataset_statistics(store)
+        def follow() -> None:
+            live.follow(lambda _current: engine.backend.follow(reply))  # type: ignore[attr-defined]
+            now = store_folder(engine.backend)  # an on-disk store moved to a new folder
+            statistics.follow(changed_graphs(reply), statistics_beside(now, settings.base))
             app.state.concepts.refresh()
 
-        await asyncio.to_thread(rebuild)
+        await asyncio.to_thread(follow)
 
     writes.hooks.append(after_write)
 
@@ -157,7 +160,7 @@ def create_app(settings: Settings | None = None, engine: QueryEngine | None = No
     app.include_router(health.router)  # /health
     docs.install(app)  # /docs, /redoc and their assets under /docs-assets
     app.state.concepts = ConceptService.from_store(  # on disk: indexes saved beside the store for restarts
-        live or engine.backend.load(), settings.base, saved_beside=store_folder(engine.backend))  # type: ignore[arg-type]
+        reader, settings.base, saved_beside=folder)
     app.include_router(concepts.build_router(app.state.concepts))  # /api/... (concept API)
     renderer = pages.Pages(app.state.concepts)
     sparql_endpoint.html_page = renderer.query_page  # a browser opening /sparql gets the query page

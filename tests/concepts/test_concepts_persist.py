@@ -65,7 +65,7 @@ def test_a_read_only_folder_just_means_no_saving(on_disk: OnDiskBackend, monkeyp
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise PermissionError("read-only file system")
 
-    monkeypatch.setattr("medkg.concepts.persist.open", refuse, raising=False)
+    monkeypatch.setattr("medkg.store.beside.open", refuse, raising=False)
     service = ConceptService.from_store(on_disk.load(), saved_beside=on_disk.store_path)
     assert service.lookup("medkg:sacrum").label == "Sacrum"
     assert not list(on_disk.store_path.parent.glob(f"*{SUFFIX}*"))

@@ -1,8 +1,9 @@
 """The SPARQL 1.1 Service Description of the endpoint, with VoID statistics of its dataset.
 
 Spec: https://www.w3.org/TR/sparql11-service-description/ and https://www.w3.org/TR/void/.
-Statistics are counted once, when the server starts; the description is then built per endpoint
-URL (it names the URL it was fetched from) and cached.
+Statistics are counted when the server starts (or read from where an on-disk store keeps them)
+and followed after each write (medkg.store.statistics); the description is built per endpoint
+URL (it names the URL it was fetched from).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def _int(row: ox.QuerySolution, index: int) -> int:
     return int(term.value) if isinstance(term, ox.Literal) else 0
 
 
-def _count(store: ox.Store, graph: str | None) -> GraphStatistics:
+def graph_statistics(store: ox.Store, graph: str | None) -> GraphStatistics:
+    """The VoID counts of named graph ``graph``, or of the default graph (the union) for None."""
     row = _first_row(store, "SELECT (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?s_) (COUNT(DISTINCT ?p) AS ?p_) "
                             "(COUNT(DISTINCT ?o) AS ?o_) WHERE { ?s ?p ?o }", graph)
     classes = _first_row(store, "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?x a ?c }", graph)
@@ -57,7 +59,7 @@ def _count(store: ox.Store, graph: str | None) -> GraphStatistics:
 def dataset_statistics(store: ox.Store) -> list[GraphStatistics]:
     """Counts for the default graph (union of all graphs), then each named graph by name."""
     names = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
-    return [_count(store, None), *(_count(store, name) for name in names)]
+    return [graph_statistics(store, None), *(graph_statistics(store, name) for name in names)]
 
 
 def service_description(

@@ -8,7 +8,7 @@ served by ``medkg.store.remote_engine`` instead of query workers (the backend's 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from medkg.graph.namespaces import DEFAULT_BASE
 from medkg.sparql.engine import StoreBackend
 from medkg.store.errors import StoreOptionError
 
-__all__ = ["MemoryBackend", "StoreBackend", "StoreOptionError", "backend_for", "follow", "store_folder"]
+__all__ = ["MemoryBackend", "StoreBackend", "StoreOptionError", "apply_change", "backend_for", "follow", "store_folder"]
 
 
 class MemoryBackend:
@@ -50,19 +50,31 @@ class MemoryBackend:
         self._store = store
 
     def follow(self, reply: dict[str, object]) -> ox.Store:
-        """After a committed write (in the front): a copy of the store with the change applied."""
-        self._store = follow(self.load(), reply)
-        return self._store
+        """After a committed write (in the front): the store, with the change applied in place."""
+        store = self.load()
+        follow(store, reply)
+        return store
 
 
-def follow(store: ox.Store, reply: dict[str, Any]) -> ox.Store:
-    """A new store: ``store`` with a successful write's change applied (``store`` is unchanged, so
-    a reader holding it keeps a consistent snapshot)."""
-    removed = set(parse_nquads(reply["removed_quads"]))
-    updated = ox.Store()  # copied quad by quad, so a graph emptied by the write is gone, as in the zygote
-    updated.extend(q for q in store.quads_for_pattern(None, None, None, None) if q not in removed)
-    updated.extend(parse_nquads(reply["added_quads"]))
-    return updated
+def follow(store: ox.Store, reply: dict[str, Any]) -> None:
+    """Applies a successful write's change (its N-Quads, blank nodes with the zygote's labels) to
+    ``store`` in place, as the zygote did (``apply_change``). Readers that started before keep their
+    snapshot; one that starts in the middle could see half of it: callers hold readers off
+    (medkg.writes.serving.LiveStore). A copy of the graph instead cost ~20 s at 3.8M quads."""
+    apply_change(store, parse_nquads(reply["added_quads"]), parse_nquads(reply["removed_quads"]))
+
+
+def apply_change(store: ox.Store, added: Iterable[ox.Quad], removed: Iterable[ox.Quad]) -> None:
+    """Removes ``removed``, then adds ``added``, in place; a named graph left empty is removed too,
+    so the store holds what a copy of it quad by quad would (the one rule of every store a write changes)."""
+    emptied = set()
+    for quad in removed:
+        store.remove(quad)
+        emptied.add(quad.graph_name)
+    store.extend(added)
+    for graph in emptied:
+        if isinstance(graph, ox.NamedNode | ox.BlankNode) and not any(True for _ in store.quads_for_pattern(None, None, None, graph)):
+            store.remove_graph(graph)
 
 
 def parse_nquads(text: str) -> list[ox.Quad]:

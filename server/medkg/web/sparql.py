@@ -146,7 +146,7 @@ class SparqlEndpoint:
         self.cors = Cors(settings.cors_origins)
         self.cache = ResponseCache(settings.cache_bytes) if settings.cache_bytes > 0 else None
         self._statistics = statistics
-        self._descriptions: dict[tuple[str, str], bytes] = {}
+        self._descriptions: dict[tuple[object, ...], bytes] = {}
         # The page a browser gets on GET /sparql (scope -> HTML); set by the app (medkg.web.pages).
         self.html_page: Callable[[Scope], bytes] | None = None
 
@@ -413,10 +413,12 @@ class SparqlEndpoint:
             raise ProtocolError(406, "not_acceptable", "the service description is RDF; ask for one of: "
                                 + formats.offered("graph"))
         endpoint = _endpoint_url(scope, headers)
-        key = (endpoint, fmt.name)
+        # After a write the default graph is counted again in the background: wait off the event loop.
+        statistics = await asyncio.to_thread(self._statistics)
+        key = (endpoint, fmt.name, tuple(statistics))
         body = self._descriptions.get(key)
         if body is None:
-            triples = description.service_description(endpoint, self._statistics(), read_only=self.settings.read_only,
+            triples = description.service_description(endpoint, statistics, read_only=self.settings.read_only,
                                                       data_graph=self.settings.base + DATA_GRAPH)
             body = description.serialize_description(triples, fmt)
             if len(self._descriptions) < 64:  # hosts are client-chosen: bound the cache

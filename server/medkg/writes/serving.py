@@ -9,8 +9,9 @@ is a JSON object (``request_update`` / ``request_graph_store``); the zygote runs
      "added_quads": N-Quads, "removed_quads": N-Quads}
     {"ok": false, "status": 4xx/5xx, "error": class name, "message": ..., "report": {...} or null}
 
-The front then follows the change in its own copy of the store (``follow`` of its store backend, medkg.store), bumps the engine's
-generation (old query workers are replaced) and refreshes what it derived from the graph.
+The front then follows the change in its own store (``follow`` of its store backend, medkg.store,
+through ``LiveStore``), bumps the engine's generation (old query workers are replaced) and follows
+what it derived from the graph (the concept index, the VoID statistics).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import json
 import logging
 import os
 import signal
+import threading
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pyoxigraph as ox
@@ -83,16 +85,18 @@ class MemoryWriter:
     workers are forked from (``backend.replace``). The zygote is single-threaded and the workers
     hold copies, so a write may change its store in place (no copy of the graph per write)."""
 
-    def __init__(self, backend: Any, base: str, max_request_bytes: int) -> None:
+    def __init__(self, backend: Any, base: str, max_request_bytes: int,
+                 read_only_graphs: frozenset[str] = frozenset()) -> None:
         self.backend = backend
         self.base = base
         self.max_request_bytes = max_request_bytes
+        self.read_only_graphs = read_only_graphs  # WriteCore's: the imported vocabularies' graphs
         self._core: WriteCore | None = None
 
     def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
         if self._core is None:
             self._core = WriteCore(self.backend.load(), base=self.base, max_request_bytes=self.max_request_bytes,
-                                   in_place=True)
+                                   in_place=True, read_only_graphs=self.read_only_graphs)
         try:
             reply, result = run_write(self._core, request)
         except Exception:  # noqa: BLE001 - a bug must not kill the zygote
@@ -109,10 +113,12 @@ class DiskWriter:
     freshly started process: RocksDB cannot write after a fork) before replying. The zygote then
     points new workers at that folder."""
 
-    def __init__(self, backend: Any, base: str, max_request_bytes: int) -> None:
+    def __init__(self, backend: Any, base: str, max_request_bytes: int,
+                 read_only_graphs: frozenset[str] = frozenset()) -> None:
         self.backend = backend
         self.base = base
         self.max_request_bytes = max_request_bytes
+        self.read_only_graphs = read_only_graphs  # WriteCore's: the imported vocabularies' graphs
         self._shapes: Any = None
 
     def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -152,7 +158,7 @@ class DiskWriter:
 
         live = self.backend.store_path
         core = WriteCore(ox.Store.read_only(str(live)), base=self.base, shapes=self._shapes,
-                         max_request_bytes=self.max_request_bytes)
+                         max_request_bytes=self.max_request_bytes, read_only_graphs=self.read_only_graphs)
         reply, result = run_write(core, request)
         if result is not None and (result.added_quads or result.removed_quads):
             new = apply_write_in_new_process(self.backend.directory, live, reply["added_quads"], reply["removed_quads"])
@@ -161,10 +167,31 @@ class DiskWriter:
 
 
 class LiveStore:
-    """A store whose target can be swapped after a write: what the front's derived services hold."""
+    """The store the web front's services read, following each committed write.
+
+    A memory store follows a write in place (removals, then additions: several transactions), an
+    on-disk one by a swap to the new store. ``query`` and ``quads_for_pattern`` take the lock the
+    change holds: Oxigraph fixes a read's snapshot when it starts, so no reader ever sees half of a
+    write, and the lock is held only while a read starts, not while its rows are read."""
 
     def __init__(self, store: ox.Store) -> None:
         self.current = store
+        self._lock = threading.Lock()
+
+    def follow(self, change: Callable[[ox.Store], ox.Store]) -> ox.Store:
+        """Runs ``change`` (the current store -> the store with the write) with no read starting
+        meanwhile; the new store."""
+        with self._lock:
+            self.current = change(self.current)
+            return self.current
+
+    def query(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return self.current.query(*args, **kwargs)
+
+    def quads_for_pattern(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return self.current.quads_for_pattern(*args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.current, name)

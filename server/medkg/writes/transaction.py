@@ -35,6 +35,7 @@ from rdflib import Graph
 from medkg.graph.namespaces import DEFAULT_BASE, GRAPH
 from medkg.sparql.text import _tokens, data_operations, uses_service
 from medkg.sparql.writers import xml_unsafe
+from medkg.store.backends import apply_change
 from medkg.validation import load_shapes, validate_store
 from medkg.validation.report import ValidationReport
 from medkg.writes import default_graph, focus
@@ -132,8 +133,10 @@ class WriteCore:
 
     def __init__(self, store: ox.Store, *, base: str = DEFAULT_BASE, shapes: Graph | None = None,
                  max_request_bytes: int = 1024 * 1024, max_changed_triples: int = 10_000,
-                 in_place: bool = False) -> None:
+                 in_place: bool = False, read_only_graphs: frozenset[str] = frozenset()) -> None:
+        """``read_only_graphs``: named graphs no write may change (the imported vocabularies'), 403."""
         self._store = store
+        self.read_only_graphs = read_only_graphs
         self.base = base
         self.shapes = shapes
         self.max_request_bytes = max_request_bytes
@@ -192,6 +195,7 @@ class WriteCore:
             raise MalformedWrite(f"the graph IRI {op.graph!r} is not valid: {error}") from error
         if op.graph == self.base + PROVENANCE_GRAPH:
             raise WriteForbidden(f"the graph <{op.graph}> is written by the server only")
+        self._check_writable({op.graph})
         quads: list[ox.Quad] = []
         if op.method != "DELETE":
             fmt = ox.RdfFormat.from_media_type(op.content_type.split(";")[0].strip())
@@ -216,6 +220,15 @@ class WriteCore:
         return self._transaction(change, token_name, record=record, direct=True)
 
     # -- internals ---------------------------------------------------------------------------------
+
+    def _check_writable(self, graphs: set[str]) -> None:
+        """WriteForbidden for a change to an imported vocabulary's graph: it holds the release as
+        published (rebuilt by `medkg vocab build`), and the concept index follows curated graphs only."""
+        for graph in sorted(graphs & self.read_only_graphs):
+            raise WriteForbidden(
+                f"the graph <{graph}> holds an imported vocabulary, kept as its release publishes it: writes "
+                f"may not change it. Write curated facts to <{default_graph.data_graph(self.base).value}> "
+                "(e.g. a skos:exactMatch from a curated concept to the vocabulary's code)")
 
     def _check_size(self, size: int) -> None:
         if size > self.max_request_bytes:
@@ -246,11 +259,12 @@ class WriteCore:
             provenance = ox.NamedNode(self.base + PROVENANCE_GRAPH)
             if any(q.graph_name == provenance for q in changed):  # whatever the spelling of the IRI
                 raise WriteForbidden(f"the graph <{provenance.value}> is written by the server only")
+            self._check_writable({q.graph_name.value for q in changed if isinstance(q.graph_name, ox.NamedNode)})
             referrers = focus.focus_nodes(changed, [live])  # before the change: who linked to what goes
             t1 = time.perf_counter()
             if staging is None:
                 staging = live if self.in_place else _copy(live)
-                _apply(staging, added, removed)
+                apply_change(staging, added, removed)
                 seconds["stage"] = time.perf_counter() - t1
                 t1 = time.perf_counter()
             try:
@@ -268,7 +282,7 @@ class WriteCore:
                     raise WriteRejected(report)
             except BaseException:
                 if staging is live:
-                    _apply(live, removed, added)  # undone: the live store as it was
+                    apply_change(live, removed, added)  # undone: the live store as it was
                 raise
             activity = self.base + PROVENANCE_PREFIX + uuid.uuid4().hex
             record_quads: list[ox.Quad] = []
@@ -313,16 +327,6 @@ def _copy(store: ox.Store) -> ox.Store:
     staging = ox.Store()
     staging.extend(store.quads_for_pattern(None, None, None, None))
     return staging
-
-
-def _apply(store: ox.Store, added: set[ox.Quad], removed: set[ox.Quad]) -> None:
-    for q in removed:
-        store.remove(q)
-    store.extend(added)
-    # A named graph left empty is gone, as in a store copied quad by quad (the server's front).
-    for graph in {q.graph_name for q in removed}:
-        if isinstance(graph, ox.NamedNode | ox.BlankNode) and not any(True for _ in store.quads_for_pattern(None, None, None, graph)):
-            store.remove_graph(graph)
 
 
 def _data_quads(sparql: str) -> list[tuple[str, list[ox.Quad]]] | None:
