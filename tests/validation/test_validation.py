@@ -94,6 +94,7 @@ def test_fixture_is_caught(name: str) -> None:
     assert report.conforms == all(severity != "Violation" for severity, _ in expected)
     for r in report.results:  # every result says where: a labelled node, or an axiom's triple
         assert r.focus_label or isinstance(r.focus_node, Literal) or name == "missing-label", r
+        assert "{?" not in r.message and "{$" not in r.message, r.message  # every placeholder filled (e.g. kinds' labels)
 
 
 @pytest.mark.parametrize("name", sorted(UNREADABLE))
