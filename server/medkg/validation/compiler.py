@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -79,6 +79,23 @@ class Check:
     # Several constraints of one property shape answered by one query (see _ShapeCompiler.merged):
     # (flag variable, component, reports ?value); a row is a result of each part whose flag is true.
     parts: tuple[tuple[str, URIRef, bool], ...] = ()
+    targets: Targets | None = None  # its top-level shape's (None: unknown, so any node)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The focus nodes a top-level shape declares (SHACL 2.1.3), as IRIs (nodes as N-Triples):
+    ``classes`` with every subclass. Lets a caller skip the checks a node cannot be a focus of."""
+
+    classes: frozenset[str] = frozenset()
+    nodes: frozenset[str] = frozenset()
+    subjects_of: frozenset[str] = frozenset()
+    objects_of: frozenset[str] = frozenset()
+
+    def may_target(self, node: str, types: set[str], out: set[str], into: set[str]) -> bool:
+        """Whether a node (N-Triples) with these rdf:types, predicates of its triples (``out``) and
+        predicates of the triples naming it as object (``into``) is a focus node of the shape."""
+        return bool(node in self.nodes or self.classes & types or self.subjects_of & out or self.objects_of & into)
 
 
 @dataclass
@@ -106,10 +123,23 @@ def compile_shapes(shapes: Graph, subclasses: Mapping[URIRef, set[URIRef]]) -> C
         if _deactivated(shapes, shape):
             continue
         try:
-            out.checks.extend(_ShapeCompiler(shapes, subclasses).top_level(shape))
+            checks = _ShapeCompiler(shapes, subclasses).top_level(shape)
         except _Unsupported:
             out.uncompiled.append(shape)
+            continue
+        targets = _targets(shapes, shape, subclasses)
+        out.checks.extend(replace(check, targets=targets) for check in checks)
     return out
+
+
+def _targets(g: Graph, shape: Node, subclasses: Mapping[URIRef, set[URIRef]]) -> Targets:
+    classes: set[str] = set()
+    for c in g.objects(shape, SH.targetClass):
+        cls = URIRef(str(c))
+        classes.update(str(x) for x in subclasses.get(cls, {cls}) | {cls})
+    return Targets(frozenset(classes), frozenset(n.n3() for n in g.objects(shape, SH.targetNode)),
+                   frozenset(str(p) for p in g.objects(shape, SH.targetSubjectsOf)),
+                   frozenset(str(p) for p in g.objects(shape, SH.targetObjectsOf)))
 
 
 def _deactivated(g: Graph, shape: Node) -> bool:
