@@ -13,9 +13,10 @@ Design (see medkg.sparql.worker for the processes):
   gets round to the task that reads the answer: no worker idles while the web front is busy.
 - ``write()`` sends a curated write to the zygote, which runs it (serialized: one control socket,
   one lock) on the store the workers are forked from. After a committed write the generation goes
-  up: idle workers of an older one are killed and replaced before ``write()`` returns, busy ones
-  finish their query on their consistent old snapshot and are replaced instead of reused. So a
-  query sent after ``write()`` returned sees the write, and none ever sees half of one.
+  up: idle workers of an older one are killed before ``write()`` returns and replaced in the
+  background, busy ones finish their query on their consistent old snapshot and are replaced
+  instead of reused. So a query sent after ``write()`` returned sees the write (it waits for a new
+  worker if need be), and none ever sees half of one.
 """
 
 from __future__ import annotations
@@ -405,21 +406,13 @@ class QueryEngine:
         return data
 
     async def _new_generation(self) -> None:
-        """Replaces the idle workers at once (the spawn lock is held); busy ones on release."""
+        """Kills the idle workers at once (the spawn lock is held); busy ones go on release. Their
+        replacements are forked in the background, once the lock is free: a query sent meanwhile
+        waits for the first of them (each fork of a zygote holding the full graph takes ~0.1-0.2 s,
+        and the write need not wait for all)."""
         self.generation += 1
-        stale = [w for w in self._idle if w.generation < self.generation]
-        for worker in stale:
-            self._idle.remove(worker)
-            self._all.pop(worker.pid, None)
-            worker.kill()
-        for _ in stale:
-            try:
-                worker = await self._spawn_locked()
-            except OSError as error:
-                log.error("cannot start a query worker: %s", error)
-                return
-            self._all[worker.pid] = worker
-            self._release(worker)
+        for worker in [w for w in self._idle if w.generation < self.generation]:
+            self._discard(worker)  # forgotten, and a replacement scheduled
 
     # -- spawning through the zygote -------------------------------------------------------------
 
