@@ -326,3 +326,15 @@ def test_definitions_do_not_contradict_their_facts(packaged_store: ox.Store) -> 
     assert "days" not in immediate.split("rather than")[0]
     assert "weakened tissue" not in _definition(packaged_store, "mkg:Injury")
     assert "injury" not in _definition(packaged_store, "mkg:Fracture").lower().split("whatever")[0]
+
+
+def test_an_insufficiency_fracture_is_not_said_to_happen_to_anyone(packaged_store: ox.Store) -> None:
+    """It needs weakened bone (its definition): "could happen to anyone" is stated of sacral fractures
+    as a whole (trauma), with a correction record saying why (a new user's trial, session 5)."""
+    rows = _values(packaged_store, """SELECT ?c WHERE { ?c mkg:canOccurIn medkg:general-population }""")
+    holders = {row[0] for row in rows}
+    assert "https://w3id.org/medkg/concept/sacral-fracture" in holders
+    for kind in ("sacral-insufficiency-fracture", "insufficiency-fracture", "osteoporosis"):
+        assert f"https://w3id.org/medkg/concept/{kind}" not in holders
+    assert _values(packaged_store, """SELECT ?r WHERE { ?r mkg:correctsSentence ?s ; mkg:aboutConcept medkg:sacral-insufficiency-fracture .
+        ?s prov:value ?t FILTER(CONTAINS(?t, "anyone")) }""")

@@ -95,13 +95,14 @@ EXPECTED: dict[str, set[tuple[str, ...]]] = {
         ("medkg:sacral-imaging", "Imaging of the sacrum", "mkg:ImagingProcedure", "medkg:sacrum"),
     },
     "13-onset-and-course": {
-        ("mkg:hasOnset", "medkg:non-traumatic-onset", "Non-traumatic onset"),
-        ("mkg:hasOnset", "medkg:onset-at-identifiable-incident", "Onset at an identifiable incident"),
-        ("mkg:hasCourse", "medkg:nonspecific-symptoms", "Nonspecific symptoms"),
-        ("mkg:hasCourse", "medkg:may-go-unrecognized-for-years", "May go unrecognized for years"),
-        ("mkg:hasCourse", "medkg:delayed-care-seeking", "Delayed care-seeking"),
-        ("mkg:hasFrequency", "medkg:rare", "Rare"),
-        ("mkg:canOccurIn", "medkg:general-population", "General population"),
+        ("medkg:sacral-insufficiency-fracture", "mkg:hasOnset", "medkg:non-traumatic-onset", "Non-traumatic onset"),
+        ("medkg:sacral-insufficiency-fracture", "mkg:hasOnset", "medkg:onset-at-identifiable-incident", "Onset at an identifiable incident"),
+        ("medkg:sacral-insufficiency-fracture", "mkg:hasCourse", "medkg:nonspecific-symptoms", "Nonspecific symptoms"),
+        ("medkg:sacral-insufficiency-fracture", "mkg:hasCourse", "medkg:may-go-unrecognized-for-years", "May go unrecognized for years"),
+        ("medkg:sacral-insufficiency-fracture", "mkg:hasCourse", "medkg:delayed-care-seeking", "Delayed care-seeking"),
+        # anyone can have a sacral fracture (through trauma), not an insufficiency fracture
+        ("medkg:sacral-fracture", "mkg:hasFrequency", "medkg:rare", "Rare"),
+        ("medkg:sacral-fracture", "mkg:canOccurIn", "medkg:general-population", "General population"),
     },
     "14-symptom-modifiers-and-radiation": {
         ("medkg:pain-worse-lifting-better-lying", "mkg:aggravatedBy", "medkg:heavy-lifting", "Heavy lifting"),
@@ -195,6 +196,7 @@ EXPECTED_CORRECTIONS = {
     "src:correction-sacrum-position",
     "src:correction-vertebroplasty-injection-site",
     "src:correction-scope-insufficiency",
+    "src:correction-anyone",  # "could happen to anyone": sacral fractures, not the insufficiency kind
     "src:correction-third-trimester",
     "src:correction-steroid-bone-loss",
     "src:correction-radiation",
