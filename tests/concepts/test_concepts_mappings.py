@@ -39,8 +39,57 @@ def test_direct_codes_keep_their_mapping_predicate(service: ConceptService) -> N
         "medkg:sacral-insufficiency-fracture", "skos:relatedMatch", 0)
     broad = service.map_code("R10.2").best
     assert broad is not None and (broad.concept.curie, broad.predicate) == ("medkg:pelvic-pain", "skos:broadMatch")
-    walked = service.map_code("S32.9XXA").best  # S32 is a broader code of pelvic fracture: relation unknown
-    assert walked is not None and (walked.concept.curie, walked.predicate) == ("medkg:pelvic-fracture", "skos:relatedMatch")
+    encounter = service.map_code("M80.08XA").best  # the 7th character (encounter) names the same condition
+    assert encounter is not None and (encounter.concept.curie, encounter.predicate, encounter.steps) == (
+        "medkg:sacral-insufficiency-fracture", "skos:relatedMatch", 2)
+
+
+@pytest.mark.parametrize("code", ["S32.9XXA", "S32.009A", "S32.0", "S32.89XA"])
+def test_an_overlapping_mapping_of_a_broader_code_is_not_carried_down(service: ConceptService, code: str) -> None:
+    # S32 ("lumbar spine and pelvis") only overlaps pelvic fracture (relatedMatch): its narrower codes
+    # may be lumbar fractures, which pelvic fracture excludes. No concept, rather than a wrong one.
+    result = service.map_code(code)
+    assert result.best is None and result.alternatives == []
+    assert len(result.tried) == len(set(result.tried)) and result.tried[-1] == "ICD10CM:S32"
+
+
+def test_mappings_carried_down_are_exactly_the_inheritable_ones(service: ConceptService) -> None:
+    """For every ICD-10-CM code a curated concept maps, a narrower code (one more character) gets the
+    mapping only if it is exact, close or narrow; the same code with an encounter (placeholder X's and
+    a 7th character) gets it whatever it is, unchanged."""
+    from medkg.concepts.mappings import MATCHES
+
+    checked = 0
+    for concept in service.index.concepts.curated:
+        for predicate in MATCHES:
+            for code in _mapped(service, concept, predicate):
+                if not code.startswith("ICD10CM:"):
+                    continue
+                local = code.split(":", 1)[1]
+                plain = local.replace(".", "")
+                if len(plain) < 6:
+                    narrower = plain + "9"
+                    found = _carried(service, narrower[:3] + "." + narrower[3:])
+                    inherited = predicate.rsplit("#", 1)[1] in ("exactMatch", "closeMatch", "narrowMatch")
+                    assert ((concept, code) in found) == inherited, (code, predicate, narrower)
+                    checked += 1
+                if len(plain) <= 6:
+                    encounter = (plain + "XXX")[:6] + "A"
+                    found = _carried(service, encounter[:3] + "." + encounter[3:])
+                    assert found.get((concept, code)) == service.index.curie(predicate), (code, encounter)
+    assert checked >= 10
+
+
+def _carried(service: ConceptService, local: str) -> dict[tuple[str, str], str]:
+    result = service.map_code("ICD10CM:" + local)
+    return {(m.concept.iri, m.code.curie or ""): m.predicate
+            for m in ([result.best] if result.best else []) + result.alternatives}
+
+
+def _mapped(service: ConceptService, concept: str, predicate: str) -> list[str]:
+    rows = service.run(f"SELECT ?c WHERE {{ <{concept}> <{predicate}> ?c }}")
+    assert isinstance(rows, list)
+    return [service.index.curie(r["c"].value) or "" for r in rows]
 
 
 @pytest.mark.parametrize("code", ["HP:0003419", "HP_0003419", "hp:0003419", "0003419",

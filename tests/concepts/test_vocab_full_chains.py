@@ -54,3 +54,17 @@ def test_phenotype_query(client: AsgiClient) -> None:
     assert body["total"] > 50
     oppg = next(d for d in body["diseases"] if d["disease"]["curie"] == "OMIM:259770")
     assert any(r["curie"] == "PMID:21407258" for a in oppg["annotations"] for r in a["references"])
+
+
+def test_a_well_formed_code_the_release_lacks_is_404_with_its_nearest_codes(client: AsgiClient) -> None:
+    # S32.99XA has ICD-10-CM's shape but is no code of the April 2026 release (S32.8-, S32.9 are).
+    answer = client.get("/api/mappings", params={"code": "S32.99XA"})
+    assert answer.status_code == 404, answer.text
+    body = answer.json()
+    assert "S32.99XA" in body["message"] and "ICD-10-CM" in body["message"]
+    assert body["suggestions"] and all(s["curie"].startswith("ICD10CM:S32.9") for s in body["suggestions"])
+
+
+def test_a_lumbar_fracture_code_is_not_mapped_to_pelvic_fracture(client: AsgiClient) -> None:
+    body = client.get("/api/mappings", params={"code": "S32.009A"}).json()
+    assert body["best"] is None and len(body["tried"]) == len(set(body["tried"]))

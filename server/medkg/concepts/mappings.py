@@ -74,17 +74,43 @@ def icd_parents(code: str) -> list[str]:
     return parents
 
 
+def same_meaning_levels(code: str) -> int:
+    """How many of ``icd_parents(code)``, nearest first, only drop the 7th-character extension
+    (the encounter: A initial, D subsequent, S sequela...) and the placeholder X's before it: they
+    name the same condition (S32.9XXA -> S32.9XX, S32.9X, S32.9: 3). ICD-10-CM Official Guidelines for
+    Coding and Reporting, section I.A (conventions: the placeholder character, 7th characters)."""
+    plain = code.replace(".", "")
+    if len(plain) != 7:
+        return 0
+    levels, rest = 1, plain[:6]
+    while rest.endswith("X") and len(rest) > 3:
+        levels, rest = levels + 1, rest[:-1]
+    return levels
+
+
 def _graph_parents(run: QueryFunction, codes: list[str], base: str) -> list[str]:
     rows = select(run, prologue(base) + f"""SELECT DISTINCT ?parent WHERE {{ {values("code", codes)}
         ?code rdfs:subClassOf|skos:broader ?parent . FILTER(isIRI(?parent)) }}""")
     return [row["parent"].value for row in rows]
 
 
-def _compose(predicate: str, steps: int) -> str:
-    # The input is narrower than the matched code: concept exact/narrower-than-code -> input narrower.
-    if steps == 0:
+# The mappings of a broader code that hold for its narrower codes: the concept is the code (exact),
+# about the code (close), or broader than it (narrow: "concept skos:narrowMatch code"). A code
+# broader than the concept (broadMatch) or only overlapping it (relatedMatch) has narrower codes
+# outside the concept: S32 (lumbar spine and pelvis) relatedMatch pelvic fracture says nothing of
+# S32.0, a lumbar fracture.
+_INHERITED = {_SKOS + "exactMatch", _SKOS + "closeMatch", _SKOS + "narrowMatch"}
+
+
+def _compose(predicate: str, narrowing: int) -> str | None:
+    """The relation of the input code to the concept, from the mapping of a code ``narrowing``
+    levels above it (levels that only drop the encounter do not count); None: no relation known."""
+    if narrowing == 0:
         return predicate
-    return _SKOS + ("narrowMatch" if predicate in (_SKOS + "exactMatch", _SKOS + "narrowMatch") else "relatedMatch")
+    if predicate not in _INHERITED:
+        return None
+    # The input is narrower than the matched code: concept exact/broader-than-code -> input narrower.
+    return _SKOS + ("relatedMatch" if predicate == _SKOS + "closeMatch" else "narrowMatch")
 
 
 def code_iri(text: str, base: str) -> str | None:
@@ -123,16 +149,18 @@ def _walk(run: QueryFunction, index: ConceptIndex, start: str, system: str, loca
     """(codes tried, matches at the nearest mapped level) walking up from the code ``start``."""
     conv = converter(index.base)
     levels: list[list[str]] = [[start]]
+    same = 0
     if system == "ICD10CM":
         levels += [[conv.expand(f"ICD10CM:{p}") or ""] for p in icd_parents(local)]
+        same = same_meaning_levels(local)
     tried: list[str] = []
     matches: list[CodeMatch] = []
     step = 0
     while step < len(levels) and step < MAX_LEVELS and not matches:
-        codes = [c for c in levels[step] if c and c not in tried]
+        codes = [c for c in dict.fromkeys(levels[step]) if c and c not in tried]  # spelled and held parents agree
         tried += codes
         if codes:
-            matches = _matches_for(run, index, codes, step)
+            matches = _matches_for(run, index, codes, step, max(step - same, 0))
             parents = [p for p in _graph_parents(run, codes, index.base) if p not in tried]
             if parents:
                 if step + 1 < len(levels):
@@ -188,7 +216,8 @@ def _chain(index: ConceptIndex, start: str, match: CodeMatch) -> list[str]:
     return [*links, match.concept.curie or match.concept.iri]
 
 
-def _matches_for(run: QueryFunction, index: ConceptIndex, codes: list[str], steps: int) -> list[CodeMatch]:
+def _matches_for(run: QueryFunction, index: ConceptIndex, codes: list[str], steps: int,
+                 narrowing: int) -> list[CodeMatch]:
     rows = select(run, prologue(index.base) + f"""SELECT ?c ?p ?code ?label ?notation WHERE {{
         {values("code", codes)} {values("p", MATCHES)} ?c ?p ?code .
         OPTIONAL {{ ?code rdfs:label ?label }} OPTIONAL {{ ?code skos:notation ?notation }} }}""")
@@ -198,7 +227,8 @@ def _matches_for(run: QueryFunction, index: ConceptIndex, codes: list[str], step
     found: dict[tuple[str, str], CodeMatch] = {}
     for row, key in zip(rows, mapped, strict=True):
         concept, predicate, code = key
-        if (concept, code) in found:
+        composed = _compose(predicate, narrowing)
+        if (concept, code) in found or composed is None:
             continue
         just = annotations.get(key, {}).get("just")
         found[(concept, code)] = CodeMatch(
@@ -208,7 +238,7 @@ def _matches_for(run: QueryFunction, index: ConceptIndex, codes: list[str], step
                       if (scheme := index.concepts.scheme(code)) else None,
                       label=row["label"].value if "label" in row else None, predicate=index.curie(predicate) or predicate,
                       justification=index.curie(just) if just else None),
-            predicate=index.curie(_compose(predicate, steps)) or predicate, steps=steps)
+            predicate=index.curie(composed) or composed, steps=steps)
     return list(found.values())
 
 

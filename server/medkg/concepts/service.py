@@ -254,8 +254,22 @@ class ConceptService:
                                      direction=direction, kinds=kinds, limit=limit, offset=offset)
 
     def map_code(self, code: str, system: str | None = None) -> CodeMappingResult:
-        """The best concept for an ICD-10-CM or HPO code, walking up to broader codes when needed."""
-        return _mappings.map_code(self.run, self.index, code, system)
+        """The best concept for an ICD-10-CM or HPO code, walking up to broader codes when needed.
+
+        Raises NotFound (with the nearest codes held) for a code of a vocabulary the graph holds
+        whole (``--vocab``) that is not in it: well formed, but not a code of that release."""
+        index = self.index
+        try:
+            prefix, local = _mappings.parse_code(code, system, self.base)
+        except InvalidQuery:  # a cross-reference (SNOMEDCT_US:...), or malformed: map_code says which
+            prefix, local = "", ""
+        if prefix:
+            iri = converter(self.base).expand(f"{prefix}:{local}") or ""
+            scheme = index.base + SOURCE + _VOCABULARY_OF[prefix][0]
+            if iri not in index.concepts and index.scheme_sizes.get(scheme, 0) >= _LOADED:
+                raise NotFound(f"no code {prefix}:{local} in {index.schemes.get(scheme, prefix)}: well formed, but not a "
+                               "code of the release the graph holds", code, self.nearby_codes(iri))
+        return _mappings.map_code(self.run, index, code, system)
 
     def diseases_with_phenotypes(self, codes: list[str], *, limit: int = 10, offset: int = 0) -> PhenotypeResults:
         """Diseases annotated with these HPO terms or their descendants, most terms matched first."""

@@ -332,7 +332,7 @@ def build_router(service: ConceptService) -> APIRouter:
                            inline=len(body.text) <= INLINE_TEXT)
 
     @router.get("/mappings", response_model=CodeMappingResult, summary="The concept for an ICD-10-CM or HPO code, or a code HPO cross-references",
-                responses=examples.doc(CodeMappingResult, lambda: service.map_code("ICD10CM:S32.10XA"), 422))
+                responses=examples.doc(CodeMappingResult, lambda: service.map_code("ICD10CM:S32.10XA"), 404, 422))
     async def mappings(request: Request, code: Annotated[str, Query(min_length=1, max_length=200, description="ICD10CM:S32.10XA, S32.10XA, HP:0003419, a code IRI, or a cross-reference of an HPO term: SNOMEDCT_US:279039007, UMLS:C0024031, MSH:D010146")],
                        system: Annotated[str | None, Query(description="ICD10CM or HP, for a bare code")] = None) -> Response:
         """Checks the code's syntax (Bioregistry's pattern), then walks up from the code to broader
