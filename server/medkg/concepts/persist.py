@@ -24,7 +24,8 @@ from typing import Any
 
 from medkg import __version__
 
-FORMAT = 2  # 2: the search index by words (issue 16) and vocabulary concepts in a ConceptTable (issue 15)
+FORMAT = 3  # 2: the search index by words (issue 16) and vocabulary concepts in a ConceptTable (issue 15);
+# 3: spaced ranks, postings by key, hierarchy lists as plain dicts (a write patches the index: issue 15)
 SUFFIX = ".concepts.pickle"
 
 
