@@ -16,6 +16,7 @@ source the change does not name, and changes touching more than ``MAX_TOUCHED`` 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -185,6 +186,19 @@ def follow_index(index: ConceptIndex, run: QueryFunction, added: Iterable[ox.Qua
     touched = touched_concepts(index, added, removed)
     if not touched:
         return index
+    # Copies of big containers, none of them garbage: a cyclic collection over the millions of
+    # objects of the index would cost more than the patch (as in build_index). Off meanwhile.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _follow(index, run, added, removed, touched)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _follow(index: ConceptIndex, run: QueryFunction, added: list[ox.Quad], removed: list[ox.Quad],
+            touched: set[str]) -> ConceptIndex:
     ordered = sorted(touched)
     now = _read(index, run, ordered)
     new = _concept_tables(index, touched, now)
