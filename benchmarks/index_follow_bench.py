@@ -69,7 +69,7 @@ def _apply(store: ox.Store, added: list[ox.Quad], removed: list[ox.Quad]) -> Non
 
 
 def _normal(index: Any) -> tuple[Any, ...]:
-    entry = lambda e: (e.iri, e.text, e.scope, e.synonym_type)  # noqa: E731
+    entry = lambda e: (e.iri, e.text, e.scope, e.synonym_type)
     return ([entry(e) for e in index.entries], {k: [entry(e) for e in v] for k, v in index.by_key.items()},
             index.keys, index.words, index.postings, index.compact,
             {k: [entry(e) for e in v] for k, v in index.phrases.items()}, index.first_token,
@@ -105,10 +105,10 @@ def main() -> None:
         forth, back = [], []
         for _ in range(args.repeat):
             _apply(store, added, removed)
-            forth.append(_timed(lambda: service.follow(added, removed)))
+            forth.append(_timed(lambda a=added, r=removed: service.follow(a, r)))
             how = service.last_follow
             _apply(store, removed, added)
-            back.append(_timed(lambda: service.follow(removed, added)))
+            back.append(_timed(lambda a=added, r=removed: service.follow(r, a)))
         print(f"| {name} | {statistics.median(forth):.1f} | {max(forth):.1f} | {statistics.median(back):.1f} | "
               f"{max(back):.1f} | {how} |")
     if args.check:

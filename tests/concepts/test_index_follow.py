@@ -21,7 +21,17 @@ from vocab_slice import slice_store
 
 from medkg.concepts.annotate import annotate
 from medkg.concepts.hierarchy import walk
-from medkg.concepts.index import ABBREVIATION, BROADER, LAY, MISNOMER, OBO_IN_OWL, SCOPES, SKOS, ConceptIndex, build_index
+from medkg.concepts.index import (
+    ABBREVIATION,
+    BROADER,
+    LAY,
+    MISNOMER,
+    OBO_IN_OWL,
+    SCOPES,
+    SKOS,
+    ConceptIndex,
+    build_index,
+)
 from medkg.concepts.persist import SavedIndex
 from medkg.concepts.search import search
 from medkg.concepts.service import ConceptService

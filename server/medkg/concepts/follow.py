@@ -31,7 +31,13 @@ from medkg.concepts.index import (
     Entry,
     neighbour_key,
 )
-from medkg.concepts.index_patch import NeedsRebuild, old_entries, patch_entries, patch_relation, patch_search
+from medkg.concepts.index_patch import (
+    NeedsRebuild,
+    old_entries,
+    patch_entries,
+    patch_relation,
+    patch_search,
+)
 from medkg.concepts.models import ConceptRef
 from medkg.graph.namespaces import ONTOLOGY
 from medkg.sparql.client import QueryFunction, Row, is_iri, prologue, select, values

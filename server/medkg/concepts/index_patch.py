@@ -13,10 +13,10 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Hashable, Iterable
 from operator import attrgetter
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from medkg.concepts.index import RANK_GAP, TOKEN, ConceptIndex, Entry, phrase_limits, rank_key
-from medkg.concepts.text import search_key, token_key
+from medkg.concepts.index import RANK_GAP, ConceptIndex, Entry, phrase_limits, rank_key
+from medkg.concepts.text import TOKEN, search_key, token_key
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -52,6 +52,7 @@ class CopyOnWrite(Generic[K, V]):
             self.edit(key)[:] = items
 
     def get(self, key: K) -> list[V]:
+        """The list under ``key`` as it stands (not to be edited), or an empty one."""
         table = self.table if self.table is not None else self.shared
         return table.get(key, [])
 
@@ -76,7 +77,7 @@ def old_entries(index: ConceptIndex, iri: str, names: Iterable[tuple[str, str]])
     found: set[Entry] = set()
     for scope, text in set(names):
         probe = Entry(iri, text, scope, None)  # type: ignore[arg-type]
-        start = (probe.order, not curated, label, iri, text)
+        start: Any = (probe.order, not curated, label, iri, text)  # a prefix of rank_key: sorts before its entries
         at = bisect.bisect_left(index.entries, start, key=key)
         while at < len(index.entries) and key(index.entries[at])[:5] == start:
             found.add(index.entries[at])

@@ -8,6 +8,7 @@ and ``refresh()`` rebuilds it; either swaps the new one in whole.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable
@@ -47,6 +48,7 @@ from medkg.graph.namespaces import DEFAULT_BASE, SOURCE, converter
 from medkg.sparql.client import QueryFunction, Triple, store_client
 
 MAX_LIMIT = 1000
+_log = logging.getLogger(__name__)
 MAX_BATCH = 1000
 
 
@@ -83,9 +85,10 @@ def check_page(limit: int, offset: int) -> None:
 def _save_quietly(saved: SavedIndex, key: str, snapshot: tuple[ConceptIndex, dict[str, str]]) -> None:
     """Saves a snapshot in the background: a failure only means the next start builds anew."""
     try:
+        snapshot[0].sorted_codes()  # made now, not by a reader while pickle walks the index
         saved.save(key, snapshot)
-    except Exception:  # noqa: BLE001 - an optimisation must not kill a thread noisily
-        pass
+    except Exception as error:  # noqa: BLE001 - an optimisation: log it, never kill the thread noisily
+        _log.warning("the concept index was not saved beside %s: %s", saved.store, error)
 
 
 class ConceptService:
