@@ -11,7 +11,7 @@ What a patch does not follow, it refuses with ``NeedsRebuild`` (the caller then 
 the ontology's kinds, their labels and subclasses, transitive properties, concept schemes (typed,
 titled, gaining their first or losing their last concept), a concept with two preferred labels
 or a code with two labels or schemes (the build keeps whichever comes first), an axiom whose
-source the change does not name, and changes touching more than ``MAX_TOUCHED`` resources.
+source and target the change does not name, and changes touching more than ``MAX_TOUCHED`` resources.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from medkg.concepts.index_patch import (
     patch_search,
 )
 from medkg.concepts.models import ConceptRef
+from medkg.concepts.text import search_key
 from medkg.graph.namespaces import ONTOLOGY
 from medkg.sparql.client import QueryFunction, Row, is_iri, prologue, select, values
 
@@ -60,18 +61,13 @@ NAMES = {PREF_LABEL, RDFS_LABEL, RDF_TYPE, IN_SCHEME, *SCOPES}  # what makes a c
 def touched_concepts(index: ConceptIndex, added: Iterable[ox.Quad], removed: Iterable[ox.Quad]) -> set[str]:
     """The IRIs whose concept record, names or hierarchy edges the change may alter: subjects of
     names, kinds and schemes, both ends of skos:broader and transitive-property edges, and the
-    owl:annotatedSource of a changed axiom (found in the change itself).
+    owl:annotatedSource of a changed synonym axiom (``_axiom_sources``; more than needed is harmless).
 
     Raises NeedsRebuild for a change a patch does not follow (module docstring)."""
     ns = index.base + ONTOLOGY
     hierarchy = {BROADER, *index.transitive}
     quads = [*added, *removed]
-    sources: dict[ox.NamedNode | ox.BlankNode | ox.Triple, set[str]] = {}
-    for quad in quads:
-        if quad.predicate.value == ANNOTATED_SOURCE:
-            found = sources.setdefault(quad.subject, set())
-            if isinstance(quad.object, ox.NamedNode):
-                found.add(quad.object.value)
+    sources = _axiom_sources(index, quads)
     touched: set[str] = set()
     for quad in quads:
         p = quad.predicate.value
@@ -84,8 +80,6 @@ def touched_concepts(index: ConceptIndex, added: Iterable[ox.Quad], removed: Ite
         if p == SUBCLASS_OF and s is not None and o is not None and s.startswith(ns) and o.startswith(ns):
             raise NeedsRebuild("a subclass edge between kinds")
         if p in AXIOM_PARTS:
-            if quad.subject not in sources:
-                raise NeedsRebuild("an axiom changed whose owl:annotatedSource is not in the change")
             touched |= sources[quad.subject]
         elif p in NAMES or p in hierarchy:
             if s is not None:
@@ -97,6 +91,35 @@ def touched_concepts(index: ConceptIndex, added: Iterable[ox.Quad], removed: Ite
     if not all(is_iri(t) for t in touched):
         raise NeedsRebuild("an IRI a query cannot name")
     return touched
+
+
+_Subject = ox.NamedNode | ox.BlankNode | ox.Triple
+
+
+def _axiom_sources(index: ConceptIndex, quads: list[ox.Quad]) -> dict[_Subject, set[str]]:
+    """Axiom (its subject term) -> the IRIs of the concepts whose synonyms it may type: its
+    owl:annotatedSource if the change names it; else, for its owl:annotatedTarget, the concepts
+    with a synonym of that text, in the old index (a synonym with that text now that was not there
+    before is in the change, so its concept is touched anyway). No concept for an axiom whose
+    owl:annotatedProperty, in the change, is not a synonym property (a mapping's axiom)."""
+    parts: dict[_Subject, dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]]] = {}
+    for quad in quads:
+        if quad.predicate.value in AXIOM_PARTS:
+            parts.setdefault(quad.subject, {}).setdefault(quad.predicate.value, []).append(quad.object)
+    found: dict[_Subject, set[str]] = {}
+    for axiom, given in parts.items():
+        properties = given.get(OWL + "annotatedProperty", [])
+        if properties and not any(isinstance(p, ox.NamedNode) and p.value in SCOPES for p in properties):
+            found[axiom] = set()
+        elif ANNOTATED_SOURCE in given:
+            found[axiom] = {o.value for o in given[ANNOTATED_SOURCE] if isinstance(o, ox.NamedNode)}
+        elif given.get(OWL + "annotatedTarget") and all(search_key(t.value) for t in given[OWL + "annotatedTarget"]
+                                                        if not isinstance(t, ox.Triple)):
+            found[axiom] = {e.iri for t in given[OWL + "annotatedTarget"] if not isinstance(t, ox.Triple)
+                            for e in index.by_key.get(search_key(t.value), ()) if e.text == t.value}
+        else:
+            raise NeedsRebuild("an axiom changed whose owl:annotatedSource and target are not in the change")
+    return found
 
 
 def touches_sources(base: str, added: Iterable[ox.Quad], removed: Iterable[ox.Quad]) -> bool:
