@@ -18,7 +18,7 @@ from medkg.concepts import ConceptService
 from medkg.settings import Settings
 from medkg.sparql.engine import QueryEngine
 from medkg.sparql.worker import GZIP_LEVEL, GZIP_MIN, WorkerConfig
-from medkg.store.backends import MemoryBackend, StoreOptionError, backend_for, store_folder
+from medkg.store.backends import MemoryBackend, StoreOptionError, backend_for, parse_nquads, store_folder
 from medkg.store.disk import OnDiskBackend
 from medkg.store.remote import RemoteError
 from medkg.store.statistics import DatasetStatistics, changed_graphs
@@ -145,8 +145,9 @@ def create_app(settings: Settings | None = None, engine: QueryEngine | None = No
         def follow() -> None:
             live.follow(lambda _current: engine.backend.follow(reply))  # type: ignore[attr-defined]
             now = store_folder(engine.backend)  # an on-disk store moved to a new folder
-            statistics.follow(changed_graphs(reply), statistics_beside(now, settings.base))
-            app.state.concepts.refresh()
+            added, removed = parse_nquads(reply["added_quads"]), parse_nquads(reply["removed_quads"])
+            statistics.follow(changed_graphs(added, removed), statistics_beside(now, settings.base))
+            app.state.concepts.follow(added, removed, saved_beside=now)  # patched: ms, not a rebuild
 
         await asyncio.to_thread(follow)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import gc
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -37,6 +37,8 @@ SCOPES: dict[str, Scope] = {
 }
 # Order of preference among names that match equally well.
 SCOPE_RANK: dict[str, int] = {"label": 0, "exact": 1, "narrow": 2, "related": 3, "broad": 4}
+# Ranks are spaced so that a name added by a write (concepts.follow) fits between its neighbours.
+RANK_GAP = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +51,8 @@ class Entry:
     synonym_type: str | None  # full IRI
     # How this name ranks among names that match equally well: label first, then shorter.
     order: tuple[int, int, str] = field(init=False, compare=False)
-    # The same as one int over the whole index (ties broken by the concept's label): set by
-    # _build_search, so that search ranks thousands of matches with integer comparisons.
+    # The same as one int over the whole index (ties broken by the concept's label: ``rank_key``):
+    # set by _build_search, so that search ranks thousands of matches with integer comparisons.
     rank: int = field(init=False, compare=False, default=0)
 
     def __post_init__(self) -> None:
@@ -142,14 +144,15 @@ class _CuratedFirst(Mapping[str, str]):
 class ConceptIndex:
     base: str
     concepts: ConceptTable = field(init=False)
-    entries: list[Entry] = field(default_factory=list)
-    # Search: normalised names sorted, each with the entries that have it.
+    entries: list[Entry] = field(default_factory=list)  # in rank order once built
+    rank_width: int = 1  # more than any Entry.rank
+    # Search: normalised names sorted, each with the entries that have it (in rank order).
     keys: list[str] = field(default_factory=list)
     by_key: dict[str, list[Entry]] = field(default_factory=dict)
-    compact: dict[str, list[str]] = field(default_factory=dict)  # key without spaces -> keys ("tail bone")
+    compact: dict[str, list[str]] = field(default_factory=dict)  # key without spaces -> keys ("tail bone"), sorted
     words: list[str] = field(default_factory=list)  # every word of every key, sorted, once
-    postings: dict[str, list[int]] = field(default_factory=dict)  # word -> positions in keys
-    # Annotate: token-key tuples of each name -> entries.
+    postings: dict[str, list[str]] = field(default_factory=dict)  # word -> the keys that have it, sorted
+    # Annotate: token-key tuples of each name -> entries (in rank order).
     phrases: dict[tuple[str, ...], list[Entry]] = field(default_factory=dict)
     longest_phrase: int = 0
     first_token: dict[str, int] = field(default_factory=dict)  # token key -> longest name it starts
@@ -318,31 +321,45 @@ def _load_hierarchies(index: ConceptIndex, run: QueryFunction, head: str) -> Non
         if s in index.concepts and o in index.concepts:
             index.up[p][s].append(o)
             index.down[p][o].append(s)
-    for table in (*index.up.values(), *index.down.values()):
-        for key, items in table.items():
-            table[key] = sorted(set(items), key=lambda i: index.sort_label[i])
+    order = neighbour_key(index)
+    for tables in (index.up, index.down):
+        for relation, table in tables.items():
+            tables[relation] = {key: sorted(set(items), key=order) for key, items in table.items()}
+
+
+def neighbour_key(index: ConceptIndex) -> Callable[[str], tuple[str, str]]:
+    """The order of the concepts in a hierarchy list: by label casefolded, then IRI."""
+    sort_label = index.sort_label
+    return lambda iri: (sort_label[iri], iri)
+
+
+def rank_key(index: ConceptIndex) -> Callable[[Entry], tuple[tuple[int, int, str], bool, str, str, str, str]]:
+    """The ranking order of names (one total order: no two entries share a key): the best name
+    first (``Entry.order``), a curated concept before a vocabulary's code of the same name
+    (medkg:osteoporosis before HP:0000939 "Osteoporosis": the curated one links to the others),
+    then by the concept's label, IRI, the name itself and its synonym type."""
+    curated, sort_label = index.concepts.curated, index.sort_label
+    return lambda e: (e.order, e.iri not in curated, sort_label[e.iri], e.iri, e.text, e.synonym_type or "")
 
 
 def _build_search(index: ConceptIndex) -> None:
+    index.entries.sort(key=rank_key(index))
+    for position, entry in enumerate(index.entries, 1):
+        object.__setattr__(entry, "rank", position * RANK_GAP)
+    index.rank_width = (len(index.entries) + 1) * RANK_GAP
     by_key: dict[str, list[Entry]] = defaultdict(list)
     for entry in index.entries:
         key = search_key(entry.text)
         if key:
             by_key[key].append(entry)
     index.by_key = dict(by_key)
-    # Among equally good names, a curated concept before a vocabulary's code of the same name
-    # (medkg:osteoporosis before HP:0000939 "Osteoporosis"): the curated one links to the others.
-    curated = index.concepts.curated
-    ranked = sorted(index.entries, key=lambda e: (e.order, e.iri not in curated, index.sort_label[e.iri], e.iri))
-    for rank, entry in enumerate(ranked):
-        object.__setattr__(entry, "rank", rank)
     index.keys = sorted(by_key)
     compact: dict[str, list[str]] = defaultdict(list)
-    postings: dict[str, list[int]] = defaultdict(list)
-    for position, key in enumerate(index.keys):
+    postings: dict[str, list[str]] = defaultdict(list)
+    for key in index.keys:
         compact[key.replace(" ", "")].append(key)
         for word in set(key.split(" ")):
-            postings[word].append(position)
+            postings[word].append(key)
     index.compact = dict(compact)
     index.postings = dict(postings)
     index.words = sorted(postings)
@@ -357,9 +374,15 @@ def _build_phrases(index: ConceptIndex) -> None:
         if keys:
             phrases[keys].append(entry)
     index.phrases = dict(phrases)
-    index.longest_phrase = max((len(k) for k in phrases), default=0)
+    index.longest_phrase, index.first_token = phrase_limits(index.phrases)
+
+
+def phrase_limits(phrases: Mapping[tuple[str, ...], object]) -> tuple[int, dict[str, int]]:
+    """The most tokens of a name, and token key -> the most tokens of a name it starts."""
+    first: dict[str, int] = {}
     for keys in phrases:
-        index.first_token[keys[0]] = max(index.first_token.get(keys[0], 0), len(keys))
+        first[keys[0]] = max(first.get(keys[0], 0), len(keys))
+    return max((len(k) for k in phrases), default=0), first
 
 
 def key_range(keys: list[str], prefix: str) -> tuple[int, int]:

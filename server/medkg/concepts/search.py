@@ -107,8 +107,8 @@ def _keys_with_words(index: ConceptIndex, alternatives: list[tuple[str, ...]]) -
     if not alternatives:
         return set()
     # The most selective word (fewest postings) picks the candidates; the others filter them.
-    def postings(alts: tuple[str, ...]) -> set[int]:
-        found: set[int] = set()
+    def postings(alts: tuple[str, ...]) -> set[str]:
+        found: set[str] = set()
         for alt in alts:
             lo, hi = _word_range(index, alt)
             for word in index.words[lo:hi]:
@@ -121,11 +121,10 @@ def _keys_with_words(index: ConceptIndex, alternatives: list[tuple[str, ...]]) -
         if not candidates:
             break
         if len(candidates) < _SCAN_BELOW:
-            candidates = {i for i in candidates
-                          if any(word.startswith(alts) for word in index.keys[i].split(" "))}
+            candidates = {key for key in candidates if any(word.startswith(alts) for word in key.split(" "))}
         else:
             candidates &= postings(alts)
-    return {index.keys[i] for i in candidates}
+    return candidates
 
 
 def _strict(index: ConceptIndex, needle: str, words: list[str]) -> dict[str, int]:
@@ -183,7 +182,7 @@ def _rank(index: ConceptIndex, found: dict[str, int], allowed: set[str] | None,
     """The number of concepts matched, and (tier, entry) for the best ``top`` of them, best first:
     tier, then (fuzzy) the nearest spelling, then the best name (label, exact synonym, shorter),
     then the concept's label. Ranks are single ints (Entry.rank): thousands of matches stay fast."""
-    width = len(index.entries) + 1
+    width = index.rank_width
     best: dict[str, int] = {}
     chosen: dict[str, Entry] = {}
     for key, tier in found.items():

@@ -2,12 +2,15 @@
 
 It talks to the store only through a SPARQL query function (``medkg.sparql.client``), keeps a
 snapshot of in-memory indexes built from SPARQL, and caches concept records per snapshot.
-``refresh()`` rebuilds the snapshot after the graph changes and swaps it in whole.
+After the graph changes, ``follow()`` patches the snapshot for the change (``concepts.follow``)
+and ``refresh()`` rebuilds it; either swaps the new one in whole.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +25,7 @@ from medkg.concepts import mappings as _mappings
 from medkg.concepts import phenotypes as _phenotypes
 from medkg.concepts import search as _search
 from medkg.concepts import sssom as _sssom
+from medkg.concepts.follow import NeedsRebuild, follow_index, touches_sources
 from medkg.concepts.identifiers import CODE_SYSTEMS, NotFound, check_code, to_iri
 from medkg.concepts.index import ConceptIndex, build_index, key_range
 from medkg.concepts.lookup import load_source_labels, lookup
@@ -44,6 +48,7 @@ from medkg.graph.namespaces import DEFAULT_BASE, SOURCE, converter
 from medkg.sparql.client import QueryFunction, Triple, store_client
 
 MAX_LIMIT = 1000
+_log = logging.getLogger(__name__)
 MAX_BATCH = 1000
 
 
@@ -77,6 +82,15 @@ def check_page(limit: int, offset: int) -> None:
         raise InvalidQuery("offset must be 0 or more")
 
 
+def _save_quietly(saved: SavedIndex, key: str, snapshot: tuple[ConceptIndex, dict[str, str]]) -> None:
+    """Saves a snapshot in the background: a failure only means the next start builds anew."""
+    try:
+        snapshot[0].sorted_codes()  # made now, not by a reader while pickle walks the index
+        saved.save(key, snapshot)
+    except Exception as error:  # noqa: BLE001 - an optimisation: log it, never kill the thread noisily
+        _log.warning("the concept index was not saved beside %s: %s", saved.store, error)
+
+
 class ConceptService:
     """The concept operations over one graph. Thread-safe for readers."""
 
@@ -86,7 +100,9 @@ class ConceptService:
         self.run = run
         self.base = base
         self.cache_size = cache_size
+        self._changing = threading.Lock()  # one follow/refresh at a time; readers never wait
         self._snapshot = self._build(saved)
+        self.last_follow: str = ""  # how the last follow() went: "patched", or why it rebuilt
 
     @classmethod
     def from_store(cls, store: ox.Store, base: str = DEFAULT_BASE, cache_size: int = 4096,
@@ -106,6 +122,10 @@ class ConceptService:
             sources = load_source_labels(self.run, self.base)
             if saved is not None:
                 saved.save(key, (index, sources))
+        return self._snapshot_of(index, sources)
+
+    def _snapshot_of(self, index: ConceptIndex, sources: dict[str, str]) -> _Snapshot:
+        """A snapshot of ``index`` with fresh record caches."""
 
         def record(concept: str) -> Concept:
             return lookup(self.run, index, sources, concept)
@@ -133,7 +153,37 @@ class ConceptService:
 
     def refresh(self) -> None:
         """Rebuilds the indexes and drops cached records: call after the graph changed."""
-        self._snapshot = self._build()
+        with self._changing:
+            self._snapshot = self._build()
+
+    def follow(self, added: list[ox.Quad], removed: list[ox.Quad], saved_beside: Path | None = None) -> None:
+        """Follows a committed write: swaps in a new snapshot (index and fresh record caches) equal
+        to what ``refresh()`` would build, made from the current one and the change (``added`` and
+        ``removed`` quads, which the store behind ``self.run`` already holds). Milliseconds for a
+        few triples; a change a patch does not follow (``concepts.follow``) is a full rebuild.
+        Readers holding the current snapshot keep seeing it unchanged.
+
+        Call once per committed write, in commit order. ``saved_beside``: the RocksDB folder of an
+        on-disk store after the write; the new snapshot is saved beside it (``persist``) by a
+        daemon thread, so a restart reuses it without this call waiting. Raises SparqlError if the
+        store fails a query (the current snapshot is then kept)."""
+        with self._changing:
+            old = self._snapshot
+            try:
+                index = follow_index(old.index, self.run, added, removed)
+                self.last_follow = "patched"
+            except NeedsRebuild as why:
+                index, self.last_follow = build_index(self.run, self.base), f"rebuilt: {why}"
+                sources = load_source_labels(self.run, self.base)
+            else:
+                changed = touches_sources(self.base, added, removed)
+                sources = load_source_labels(self.run, self.base) if changed else old.sources
+            self._snapshot = self._snapshot_of(index, sources)
+        if saved_beside is not None:
+            saved = SavedIndex.beside(saved_beside, self.base)
+            key = saved.key()  # the store as it is now, which the snapshot matches
+            threading.Thread(target=_save_quietly, args=(saved, key, (index, sources)), daemon=True,
+                             name="medkg-save-index").start()
 
     @property
     def index(self) -> ConceptIndex:

@@ -88,12 +88,9 @@ def saved_beside(folder: Any, base: str) -> SavedBeside | None:
     return SavedBeside.beside(folder, base, SUFFIX, FORMAT) if folder is not None else None
 
 
-def changed_graphs(reply: dict[str, Any]) -> set[str]:
-    """The named graphs (IRIs) a committed write's reply changed (medkg.writes.serving)."""
-    from medkg.store.backends import parse_nquads
-
-    quads = [*parse_nquads(reply.get("added_quads", "")), *parse_nquads(reply.get("removed_quads", ""))]
-    return {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+def changed_graphs(added: Iterable[ox.Quad], removed: Iterable[ox.Quad]) -> set[str]:
+    """The named graphs (IRIs) a change touches."""
+    return {q.graph_name.value for q in (*added, *removed) if isinstance(q.graph_name, ox.NamedNode)}
 
 
 def _done(value: GraphStatistics) -> Future[GraphStatistics]:
