@@ -18,7 +18,13 @@ from medkg.concepts import ConceptService
 from medkg.settings import Settings
 from medkg.sparql.engine import QueryEngine
 from medkg.sparql.worker import GZIP_LEVEL, GZIP_MIN, WorkerConfig
-from medkg.store.backends import MemoryBackend, StoreOptionError, backend_for, parse_nquads, store_folder
+from medkg.store.backends import (
+    MemoryBackend,
+    StoreOptionError,
+    backend_for,
+    parse_nquads,
+    store_folder,
+)
 from medkg.store.disk import OnDiskBackend
 from medkg.store.remote import RemoteError
 from medkg.store.statistics import DatasetStatistics, changed_graphs

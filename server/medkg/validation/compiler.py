@@ -21,10 +21,12 @@ import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
+
+from medkg.validation.targets import Targets, shape_targets, top_level_shapes
 
 RDF_TYPE = RDF.type.n3()
 
@@ -82,22 +84,6 @@ class Check:
     targets: Targets | None = None  # its top-level shape's (None: unknown, so any node)
 
 
-@dataclass(frozen=True)
-class Targets:
-    """The focus nodes a top-level shape declares (SHACL 2.1.3), as IRIs (nodes as N-Triples):
-    ``classes`` with every subclass. Lets a caller skip the checks a node cannot be a focus of."""
-
-    classes: frozenset[str] = frozenset()
-    nodes: frozenset[str] = frozenset()
-    subjects_of: frozenset[str] = frozenset()
-    objects_of: frozenset[str] = frozenset()
-
-    def may_target(self, node: str, types: set[str], out: set[str], into: set[str]) -> bool:
-        """Whether a node (N-Triples) with these rdf:types, predicates of its triples (``out``) and
-        predicates of the triples naming it as object (``into``) is a focus node of the shape."""
-        return bool(node in self.nodes or self.classes & types or self.subjects_of & out or self.objects_of & into)
-
-
 @dataclass
 class Compiled:
     checks: list[Check] = field(default_factory=list)
@@ -106,14 +92,6 @@ class Compiled:
 
 class _Unsupported(Exception):
     """A shape uses something this compiler does not translate."""
-
-
-def top_level_shapes(shapes: Graph) -> list[Node]:
-    """Shapes with a target, in a stable order (the shapes pyshacl starts from)."""
-    found: set[Node] = set()
-    for target in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
-        found.update(shapes.subjects(target, None))
-    return sorted(found, key=lambda n: (isinstance(n, BNode), str(n)))
 
 
 def compile_shapes(shapes: Graph, subclasses: Mapping[URIRef, set[URIRef]]) -> Compiled:
@@ -127,19 +105,9 @@ def compile_shapes(shapes: Graph, subclasses: Mapping[URIRef, set[URIRef]]) -> C
         except _Unsupported:
             out.uncompiled.append(shape)
             continue
-        targets = _targets(shapes, shape, subclasses)
+        targets = shape_targets(shapes, shape, subclasses)
         out.checks.extend(replace(check, targets=targets) for check in checks)
     return out
-
-
-def _targets(g: Graph, shape: Node, subclasses: Mapping[URIRef, set[URIRef]]) -> Targets:
-    classes: set[str] = set()
-    for c in g.objects(shape, SH.targetClass):
-        cls = URIRef(str(c))
-        classes.update(str(x) for x in subclasses.get(cls, {cls}) | {cls})
-    return Targets(frozenset(classes), frozenset(n.n3() for n in g.objects(shape, SH.targetNode)),
-                   frozenset(str(p) for p in g.objects(shape, SH.targetSubjectsOf)),
-                   frozenset(str(p) for p in g.objects(shape, SH.targetObjectsOf)))
 
 
 def _deactivated(g: Graph, shape: Node) -> bool:
