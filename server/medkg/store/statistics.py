@@ -3,15 +3,14 @@ an on-disk store for the next start, and followed after each committed write.
 
 Counting reads the whole graph (distinct subjects, objects, properties, classes): ~10 s at 3.8M
 quads. After a write only the named graphs it changed are counted again, at once (curated graphs:
-milliseconds); the default graph, the union of all, is counted again in a background thread, and
-``get()`` waits for that count, so an answer never gives counts the graph no longer has.
+milliseconds); the default graph, the union of all, is counted again when next asked (the service
+description), so an answer never gives counts the graph no longer has, and a write never waits.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import pyoxigraph as ox
@@ -32,55 +31,49 @@ class DatasetStatistics:
         self._saved = saved
         self._lock = threading.Lock()
         self._named: list[GraphStatistics] | None = None
-        self._union: Future[GraphStatistics] | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._union: GraphStatistics | None = None
 
     def get(self) -> list[GraphStatistics]:
-        """The default graph's counts, then each named graph's by name. Blocks while counting."""
+        """The default graph's counts, then each named graph's by name. Counts what a write left
+        uncounted (seconds at full size: on demand, not on the write's path)."""
         with self._lock:
             if self._named is None:
-                self._named, union = self._first_count()
-                self._union = _done(union)
-            named, union_future = self._named, self._union
-        assert union_future is not None
-        return [union_future.result(), *named]
+                counted = self._first_count()
+                self._union, self._named = counted[0], counted[1:]
+            elif self._union is None:
+                self._union = graph_statistics(self._store(), None)
+                if self._saved is not None:
+                    self._saved.save(self._saved.key(), [self._union, *self._named])
+            return [self._union, *self._named]
 
-    def _first_count(self) -> tuple[list[GraphStatistics], GraphStatistics]:
+    def _first_count(self) -> list[GraphStatistics]:
         saved = self._saved
         key = saved.key() if saved is not None else ""
         found = saved.load(key) if saved is not None else None
         if isinstance(found, list) and found and all(isinstance(s, GraphStatistics) for s in found):
-            return found[1:], found[0]
+            return found
         counted = dataset_statistics(self._store())
         if saved is not None:
             saved.save(key, counted)
-        return counted[1:], counted[0]
+        return counted
 
     def follow(self, graphs: Iterable[str], saved: SavedBeside | None = None) -> None:
         """After a committed write that changed the named graphs ``graphs`` (IRIs): counts those again
-        now, and the default graph in the background. ``saved``: where the store now keeps them."""
+        now (curated graphs: milliseconds); the default graph, the union of all, when next asked.
+        ``saved``: where the store now keeps them."""
         store = self._store()
         with self._lock:
             self._saved = saved if saved is not None else self._saved
-            if self._named is None:  # never asked for: count when first asked
+            if self._named is None:  # never asked for: all is counted when first asked
                 return
             by_name = {s.name: s for s in self._named}
+            held = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
             for graph in set(graphs):
                 by_name.pop(graph, None)
-                if any(g.value == graph for g in store.named_graphs()):
+                if graph in held:
                     by_name[graph] = graph_statistics(store, graph)
-            named = [by_name[name] for name in sorted(n for n in by_name if n is not None)]
-            self._named = named
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="medkg-statistics")
-            self._union = self._executor.submit(self._count_union, store, named, self._saved)
-
-    @staticmethod
-    def _count_union(store: Any, named: list[GraphStatistics], saved: SavedBeside | None) -> GraphStatistics:
-        union = graph_statistics(store, None)
-        if saved is not None:
-            saved.save(saved.key(), [union, *named])
-        return union
+            self._named = [by_name[name] for name in sorted(n for n in by_name if n is not None)]
+            self._union = None
 
 
 def saved_beside(folder: Any, base: str) -> SavedBeside | None:
@@ -91,9 +84,3 @@ def saved_beside(folder: Any, base: str) -> SavedBeside | None:
 def changed_graphs(added: Iterable[ox.Quad], removed: Iterable[ox.Quad]) -> set[str]:
     """The named graphs (IRIs) a change touches."""
     return {q.graph_name.value for q in (*added, *removed) if isinstance(q.graph_name, ox.NamedNode)}
-
-
-def _done(value: GraphStatistics) -> Future[GraphStatistics]:
-    future: Future[GraphStatistics] = Future()
-    future.set_result(value)
-    return future

@@ -23,7 +23,8 @@ import os
 import signal
 import threading
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pyoxigraph as ox
@@ -166,31 +167,69 @@ class DiskWriter:
         return reply
 
 
+class _SharedLock:
+    """Many holders sharing it, or one holding it exclusively; an exclusive holder waiting keeps
+    new sharers off, so it is never starved."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._sharing = 0
+        self._exclusive = False
+        self._waiting = 0
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._condition:
+            self._condition.wait_for(lambda: not (self._exclusive or self._waiting))
+            self._sharing += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._sharing -= 1
+                self._condition.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._condition:
+            self._waiting += 1
+            self._condition.wait_for(lambda: not (self._exclusive or self._sharing))
+            self._waiting -= 1
+            self._exclusive = True
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._exclusive = False
+                self._condition.notify_all()
+
+
 class LiveStore:
     """The store the web front's services read, following each committed write.
 
     A memory store follows a write in place (removals, then additions: several transactions), an
-    on-disk one by a swap to the new store. ``query`` and ``quads_for_pattern`` take the lock the
-    change holds: Oxigraph fixes a read's snapshot when it starts, so no reader ever sees half of a
-    write, and the lock is held only while a read starts, not while its rows are read."""
+    on-disk one by a swap to the new store. ``query`` and ``quads_for_pattern`` share a lock the
+    change holds alone: Oxigraph fixes a read's snapshot when it starts, so no read ever sees half
+    of a write. Reads share it (an aggregate, such as the VoID counts, is evaluated within the
+    ``query`` call: seconds at full size, during which other reads go on)."""
 
     def __init__(self, store: ox.Store) -> None:
         self.current = store
-        self._lock = threading.Lock()
+        self._lock = _SharedLock()
 
     def follow(self, change: Callable[[ox.Store], ox.Store]) -> ox.Store:
         """Runs ``change`` (the current store -> the store with the write) with no read starting
         meanwhile; the new store."""
-        with self._lock:
+        with self._lock.exclusive():
             self.current = change(self.current)
             return self.current
 
     def query(self, *args: Any, **kwargs: Any) -> Any:
-        with self._lock:
+        with self._lock.shared():
             return self.current.query(*args, **kwargs)
 
     def quads_for_pattern(self, *args: Any, **kwargs: Any) -> Any:
-        with self._lock:
+        with self._lock.shared():
             return self.current.quads_for_pattern(*args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
