@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import weakref
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Query, Request
@@ -34,6 +34,7 @@ from medkg.concepts.models import (
     PhenotypeResults,
     SearchResults,
 )
+from medkg.concepts.mappings import SYSTEMS as CODE_SYSTEMS
 from medkg.concepts.phenotypes import MAX_TERMS
 from medkg.concepts.service import MAX_BATCH, MAX_LIMIT
 from medkg.web.jsonld import context_document
@@ -334,13 +335,16 @@ def build_router(service: ConceptService) -> APIRouter:
     @router.get("/mappings", response_model=CodeMappingResult, summary="The concept for an ICD-10-CM or HPO code, or a code HPO cross-references",
                 responses=examples.doc(CodeMappingResult, lambda: service.map_code("ICD10CM:S32.10XA"), 422))
     async def mappings(request: Request, code: Annotated[str, Query(min_length=1, max_length=200, description="ICD10CM:S32.10XA, S32.10XA, HP:0003419, a code IRI, or a cross-reference of an HPO term: SNOMEDCT_US:279039007, UMLS:C0024031, MSH:D010146")],
-                       system: Annotated[str | None, Query(description="ICD10CM or HP, for a bare code")] = None) -> Response:
+                       system: Annotated[str | None, Query(description="ICD10CM or HP (any case), for a bare code")] = None) -> Response:
         """Checks the code's syntax (Bioregistry's pattern), then walks up from the code to broader
         codes (S32.10XA -> S32.10X -> S32.10 -> S32.1, and the skos:broader links of the loaded
         vocabularies) until one is mapped. A cross-reference goes through the HPO terms that give it
         (`via`). `chain` shows the way: [SNOMEDCT_US:279039007, HP:0003419, medkg:lower-back-pain].
         `best` is null when nothing is mapped; `predicate` relates the concept to the code given
         (skos:narrowMatch: the code is narrower)."""
+        if system is not None and system.strip().casefold() not in {s.casefold() for s in CODE_SYSTEMS}:
+            return error_response(422, "invalid_parameter", f"unknown system {system[:80]!r}; systems are: "
+                                  f"{', '.join(CODE_SYSTEMS)} (or leave it out and give a CURIE, e.g. ICD10CM:S32.10XA)")
         return await _call(request, lambda: service.map_code(code, system))
 
     @router.get("/phenotypes/diseases", response_model=PhenotypeResults,
@@ -365,7 +369,7 @@ def build_router(service: ConceptService) -> APIRouter:
         return Response(await run_in_threadpool(service.sssom), media_type="text/tab-separated-values; charset=utf-8",
                         headers={"Content-Disposition": 'inline; filename="medkg.sssom.tsv"'})
 
-    @router.get("/concepts/{id}/ancestors", response_model=HierarchyResults, summary="Broader concepts, transitively",
+    @router.get("/concepts/{id:path}/ancestors", response_model=HierarchyResults, summary="Broader concepts, transitively",
                 responses=examples.doc(HierarchyResults, lambda: service.ancestors(sample, limit=3), 404, 422))
     async def ancestors(request: Request, id: str, relation: HierarchyRelation = None,
                         max_depth: Annotated[int | None, Query(ge=1, le=100)] = None, kind: Kinds = None,
@@ -374,7 +378,7 @@ def build_router(service: ConceptService) -> APIRouter:
         return await _call(request, lambda: service.ancestors(id, relation=relation, max_depth=max_depth, kinds=kind,
                                                         limit=limit, offset=offset))
 
-    @router.get("/concepts/{id}/descendants", response_model=HierarchyResults, summary="Narrower concepts, transitively",
+    @router.get("/concepts/{id:path}/descendants", response_model=HierarchyResults, summary="Narrower concepts, transitively",
                 responses=examples.doc(HierarchyResults, lambda: service.descendants("medkg:fracture", limit=3), 404, 422))
     async def descendants(request: Request, id: str, relation: HierarchyRelation = None,
                           max_depth: Annotated[int | None, Query(ge=1, le=100)] = None, kind: Kinds = None,
@@ -383,10 +387,10 @@ def build_router(service: ConceptService) -> APIRouter:
         return await _call(request, lambda: service.descendants(id, relation=relation, max_depth=max_depth, kinds=kind,
                                                           limit=limit, offset=offset))
 
-    @router.get("/concepts/{id}/neighbours", response_model=NeighbourResults, summary="Concepts linked by any relation",
+    @router.get("/concepts/{id:path}/neighbours", response_model=NeighbourResults, summary="Concepts linked by any relation",
                 responses=examples.doc(NeighbourResults, lambda: service.neighbours(sample, limit=3), 404, 422))
     async def neighbours(request: Request, id: str, relation: Annotated[str | None, Query(description="Only this property, e.g. hasSymptom or mkg:hasSymptom")] = None,
-                   direction: Annotated[str, Query(pattern="^(both|outgoing|incoming)$")] = "both",
+                   direction: Annotated[Literal["both", "outgoing", "incoming"], Query()] = "both",
                    kind: Kinds = None, limit: Limit = 50, offset: Offset = 0) -> Response:
         """Both directions by default; `total` counts them all."""
         return await _call(request, lambda: service.neighbours(id, relation=relation, direction=direction, kinds=kind,
