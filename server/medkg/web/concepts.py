@@ -47,6 +47,8 @@ from medkg.web.mount import route_path
 INLINE_TEXT = 2000  # characters of text annotated inline; longer texts go to the threadpool
 MAX_BODY = 4 * 1024 * 1024  # bytes of a POST body: room for MAX_TEXT characters, however encoded
 LD_JSON = "application/ld+json"
+BATCH_EXAMPLE = {"ids": ["medkg:sacral-fracture", "sacrum", "medkg:no-such-thing"]}
+ANNOTATE_EXAMPLE = {"text": "sharp pain in my tailbone since lifting boxes"}
 T = TypeVar("T", bound=BaseModel)
 
 
@@ -197,7 +199,11 @@ async def _call(request: Request, work: Callable[[], BaseModel | bytes], inline:
     return _answer(request, body)
 
 
-async def _json_body(request: Request, model: type[T]) -> T:
+# Validation errors that mean the body is not a JSON object at all (not a wrong field).
+_NOT_AN_OBJECT = {"json_invalid", "json_type", "model_type", "model_attributes_type"}
+
+
+async def _json_body(request: Request, model: type[T], example: dict[str, Any]) -> T:
     """The request body parsed as ``model``, read with a size cap (413) and validated (422)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BODY:
@@ -214,8 +220,12 @@ async def _json_body(request: Request, model: type[T]) -> T:
         fields = _invalid_fields(error.errors())
         for field in fields:
             field.loc = ["body", *field.loc]
-        raise ApiFailure(422, "invalid_parameter", f"invalid {_where(fields[0])}: {fields[0].msg}",
-                         details=fields) from None
+        message = f"invalid {_where(fields[0])}: {fields[0].msg}"
+        if fields[0].type in _NOT_AN_OBJECT:  # a form, plain text, a bare string: say what to send
+            sent = request.headers.get("content-type", "no Content-Type")
+            message += (f"; send a JSON object with Content-Type: application/json (this body came as {sent}), "
+                        f"e.g. {json.dumps(example)}")
+        raise ApiFailure(422, "invalid_parameter", message, details=fields) from None
 
 
 _WITH_CONTEXT = {"type": "object", "required": ["@context"], "properties": {"@context": {"type": "string", "format": "uri"}}}
@@ -308,25 +318,25 @@ def build_router(service: ConceptService) -> APIRouter:
 
     @router.post("/concepts/batch", response_model=BatchResults, summary="Look up many concepts at once",
                  responses=examples.doc(BatchResults, lambda: service.lookup_many(["medkg:sacrum", "medkg:no-such-thing"]), 413, 422),
-                 openapi_extra=_body_doc(BatchRequest, {"ids": ["medkg:sacral-fracture", "sacrum", "medkg:no-such-thing"]}))
+                 openapi_extra=_body_doc(BatchRequest, BATCH_EXAMPLE))
     async def batch(request: Request) -> Response:
         """Answers in input order; an unknown or malformed identifier gives an item with
         `found: false` and the reason, never a missing item. At most 1000 identifiers."""
         try:
-            body = await _json_body(request, BatchRequest)
+            body = await _json_body(request, BatchRequest, BATCH_EXAMPLE)
         except ApiFailure as failure:
             return JSONResponse(failure.body.model_dump(exclude_none=True), status_code=failure.body.status)
         return await _call(request, lambda: service.lookup_many(body.ids))
 
     @router.post("/annotate", response_model=AnnotationResults, summary="Find the concepts a text mentions",
                  responses=examples.doc(AnnotationResults, lambda: service.annotate("sharp pain in my tailbone since lifting boxes"), 413, 422),
-                 openapi_extra=_body_doc(AnnotateRequest, {"text": "sharp pain in my tailbone since lifting boxes"}))
+                 openapi_extra=_body_doc(AnnotateRequest, ANNOTATE_EXAMPLE))
     async def annotate(request: Request) -> Response:
         """Character spans (code point offsets), the label or synonym matched and its type, best
         concept first. Longest match wins unless `overlapping` is true. Case, accents and regular
         plurals are ignored, except that abbreviations must match in case."""
         try:
-            body = await _json_body(request, AnnotateRequest)
+            body = await _json_body(request, AnnotateRequest, ANNOTATE_EXAMPLE)
         except ApiFailure as failure:
             return JSONResponse(failure.body.model_dump(exclude_none=True), status_code=failure.body.status)
         return await _call(request, lambda: service.annotate(body.text, kinds=body.kinds, overlapping=body.overlapping),
