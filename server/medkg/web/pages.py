@@ -80,6 +80,20 @@ def choose(accept: str | None, forced: str | None = None) -> tuple[str, str, ox.
     return chosen
 
 
+def wants_html(request: Request) -> bool:
+    """Whether the client (a browser) takes HTML first, whatever ?format= asks for."""
+    return choose(request.headers.get("accept")) == OFFERS[0]
+
+
+def page_offset(text: str) -> tuple[int, str | None]:
+    """A page's ?offset=: (the number, None), or (0, why it is not one) for the page to show."""
+    if not text:
+        return 0, None
+    if not text.strip().isdigit():
+        return 0, f"offset={text[:40]!r} is not a whole number of results to skip (0, 20, 40, ...)"
+    return int(text), None
+
+
 class Pages:
     """Renders the pages of one service."""
 
@@ -134,6 +148,10 @@ class Pages:
         """The page or the RDF of the resource at base + ``local``."""
         service = self.service
         offer = choose(request.headers.get("accept"), request.query_params.get("format"))
+        if offer is None and wants_html(request):  # a browser's unknown ?format=: a page saying so
+            return self.render(request, "error.html", status=406, heading="Not acceptable",
+                               message=f"format={request.query_params.get('format', '')!r} is not one of "
+                                       + ", ".join(o[0] for o in OFFERS) + "; leave it out for this page")
         if offer is None:
             return PlainTextResponse(
                 "406 Not Acceptable: this resource is available as " + ", ".join(o[1] for o in OFFERS) + "\n",
@@ -217,8 +235,8 @@ def build_router(service: ConceptService, pages: Pages | None = None) -> APIRout
     @router.get("/")
     def home(request: Request) -> Response:
         offer = choose(request.headers.get("accept"), request.query_params.get("format"))
-        if offer is not None and offer[0] != "html":
-            return pages.resource(request, "")  # the dataset's own description (VoID, DCAT)
+        if offer is None or offer[0] != "html":
+            return pages.resource(request, "")  # the dataset's own description (VoID, DCAT), or the 406
         refs = service.index.concepts
         examples = [refs[i] for i in (service.base + CONCEPT + n for n in ("sacral-fracture", "sacrum", "sacroplasty"))
                     if i in refs] or list(refs.values())[:3]
@@ -226,11 +244,13 @@ def build_router(service: ConceptService, pages: Pages | None = None) -> APIRout
                             kinds=service.kind_counts(), examples=examples, picture=pages.kinds_picture(request))
 
     @router.get("/search")
-    def search(request: Request, q: str = "", kind: str = "", offset: int = 0) -> Response:
-        results, error = None, None
-        if q:
+    def search(request: Request, q: str = "", kind: str = "", offset: str = "") -> Response:
+        # Every parameter a string, checked here: a wrong one is said on the page, not in JSON.
+        start, error = page_offset(offset)
+        results = None
+        if q and error is None:
             try:
-                results = service.search(q, kinds=[kind] if kind else None, limit=20, offset=max(offset, 0))
+                results = service.search(q, kinds=[kind] if kind else None, limit=20, offset=start)
             except InvalidQuery as invalid:
                 error = str(invalid)
         return pages.render(request, "search.html", status=422 if error else 200, q=q, kind=kind,
