@@ -37,6 +37,7 @@ from medkg.concepts.models import (
 from medkg.concepts.mappings import SYSTEMS as CODE_SYSTEMS
 from medkg.concepts.phenotypes import MAX_TERMS
 from medkg.concepts.service import MAX_BATCH, MAX_LIMIT
+from medkg.web import pages
 from medkg.web.jsonld import context_document
 from medkg.web.mount import route_path
 
@@ -139,10 +140,15 @@ async def _validation_error(request: Request, error: Exception) -> Response:
 async def _http_error(request: Request, error: Exception) -> Response:
     """Routing errors (no such route, wrong method) in the project's error shape, on every path."""
     assert isinstance(error, HTTPException)
+    if error.status_code == 404 and request.method in ("GET", "HEAD") and not _is_api(request):
+        # A path no route names may still be that of an IRI the graph describes (a vocabulary's).
+        found = await run_in_threadpool(pages.described, request, request.app.state.concepts)
+        if found is not None:
+            return found
     path = quote(request.url.path, safe="/:@!$&'()*+,;=-._~")  # as sent: never markup, whoever renders it
     missing = (f"no API route {path}: see /docs for the API" if _is_api(request) else
                f"nothing at {path}: the pages are /, /search, /query and the path of each minted IRI "
-               "(/concept/NAME, /ontology/NAME, /source/NAME, /graph/NAME); the API is under /api (see /docs)")
+               "the graph describes (/concept/NAME, /ontology/NAME, /vocab/icd10cm/chapter/19, ...); the API is under /api (see /docs)")
     message = {404: missing, 405: f"{request.method} is not allowed on {path}"
                + (f": use {error.headers['Allow']}" if error.headers and "Allow" in error.headers else "")
                }.get(error.status_code, str(error.detail))

@@ -9,6 +9,7 @@ the search page (/search) and the query page (/query), which runs SPARQL against
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import pyoxigraph as ox
@@ -32,6 +33,7 @@ from medkg.graph.resources import queries_dir
 from medkg.sparql.client import is_iri, prologue, select
 from medkg.sparql.formats import parse_accept
 from medkg.web import pictures, wording
+from medkg.web.mount import route_path
 from medkg.web.pictures import Edge, KindLink
 from medkg.web.tree import hierarchy_tree
 
@@ -227,9 +229,31 @@ class Pages:
         return self.render(request, "not_found.html", status=404, iri=target, suggestions=suggestions)
 
 
+# The renderer of each service's pages, for the paths no route names (see ``described``).
+_RENDERERS: weakref.WeakKeyDictionary[ConceptService, Pages] = weakref.WeakKeyDictionary()
+
+
+def described(request: Request, service: ConceptService) -> Response | None:
+    """The answer for a GET on a path no route names (/vocab/icd10cm/chapter/19, or any other
+    path of an IRI under the base) when the graph describes base + that path; else None.
+
+    The named routes cover the parts the curated graph mints (/concept/, /ontology/, ...); the
+    vocabularies and any other graph served mint IRIs under the base too, and each must answer
+    at its path as the contract says.
+    """
+    pages = _RENDERERS.get(service)
+    local = route_path(request.scope).lstrip("/")
+    if pages is None or not local or not is_iri(service.base + local):
+        return None
+    if not service.resource_triples(service.base + local):
+        return None
+    return pages.resource(request, local)
+
+
 def build_router(service: ConceptService, pages: Pages | None = None) -> APIRouter:
     """The pages over ``service`` (rendered by ``pages``): /, /search, /query and the path of every minted IRI."""
     pages = pages or Pages(service)
+    _RENDERERS[service] = pages
     router = APIRouter(include_in_schema=False)
 
     @router.get("/")
