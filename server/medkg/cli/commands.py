@@ -4,6 +4,7 @@ calls the core modules."""
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -70,7 +71,8 @@ def query(
 
     if list_competency:
         for number, path in resources.competency_queries().items():
-            sys.stdout.write(f"{number}  {path.stem}\n    {resources.competency_title(path)}\n")
+            question = textwrap.fill(resources.competency_title(path), 100, initial_indent="    ", subsequent_indent="    ")
+            sys.stdout.write(f"{number}  {path.stem}\n{question}\n")
         return
     if query is None and competency is None:
         ctx.fail("Missing argument 'QUERY': give a query, or --competency NAME (medkg query --list-competency lists them)")

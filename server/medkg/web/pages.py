@@ -29,7 +29,7 @@ from medkg.graph.namespaces import (
     converter,
     prefixes,
 )
-from medkg.graph.resources import queries_dir
+from medkg.graph.resources import competency_title, queries_dir
 from medkg.sparql.client import is_iri, prologue, select
 from medkg.sparql.formats import parse_accept
 from medkg.web import pictures, wording
@@ -52,13 +52,11 @@ YASGUI = "yasgui/4.6.2"  # the vendored query editor, static/yasgui/<version>/ (
 
 def competency_examples(base: str) -> list[dict[str, str]]:
     """The competency questions (queries/competency/*.rq) as the query page's ready examples, in
-    file order: {"title": the file's first comment line, "text": the query, its IRIs under ``base``}."""
+    file order: {"title": the file's leading comment, "text": the query, its IRIs under ``base``}."""
     examples = []
     for path in sorted((queries_dir() / "competency").glob("*.rq")):
         text = path.read_text(encoding="utf-8")
-        first = text.split("\n", 1)[0]
-        title = first.lstrip("# ").strip() if first.startswith("#") else path.stem
-        examples.append({"title": title, "text": text.replace(DEFAULT_BASE, base)})
+        examples.append({"title": competency_title(path), "text": text.replace(DEFAULT_BASE, base)})
     return examples
 
 
