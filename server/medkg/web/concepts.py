@@ -102,10 +102,16 @@ class ApiFailure(Exception):
         self.body = ApiError(status=status, error=code, message=message, suggestions=suggestions, details=details)
 
 
+def error_json(body: ApiError) -> dict[str, Any]:
+    """An error as JSON: ``suggestions`` and ``details`` only when there are some, and each
+    suggestion a whole ConceptRef (its ``scheme`` null for a curated concept, as everywhere)."""
+    return body.model_dump(exclude={name for name in ("suggestions", "details") if getattr(body, name) is None})
+
+
 def error_response(status: int, code: str, message: str, suggestions: list[ConceptRef] | None = None,
                    details: list[InvalidField] | None = None) -> JSONResponse:
     body = ApiError(status=status, error=code, message=message, suggestions=suggestions, details=details)
-    return JSONResponse(body.model_dump(exclude_none=True), status_code=status)
+    return JSONResponse(error_json(body), status_code=status)
 
 
 def _invalid_fields(errors: Any) -> list[InvalidField]:
@@ -200,7 +206,7 @@ async def _call(request: Request, work: Callable[[], BaseModel | bytes], inline:
     except (InvalidIdentifier, InvalidQuery) as invalid:
         return error_response(422, "invalid_parameter", str(invalid))
     except ApiFailure as failure:
-        return JSONResponse(failure.body.model_dump(exclude_none=True), status_code=failure.body.status)
+        return JSONResponse(error_json(failure.body), status_code=failure.body.status)
     body = result if isinstance(result, bytes) else result.model_dump_json().encode()
     return _answer(request, body)
 
@@ -331,7 +337,7 @@ def build_router(service: ConceptService) -> APIRouter:
         try:
             body = await _json_body(request, BatchRequest, BATCH_EXAMPLE)
         except ApiFailure as failure:
-            return JSONResponse(failure.body.model_dump(exclude_none=True), status_code=failure.body.status)
+            return JSONResponse(error_json(failure.body), status_code=failure.body.status)
         return await _call(request, lambda: service.lookup_many(body.ids))
 
     @router.post("/annotate", response_model=AnnotationResults, summary="Find the concepts a text mentions",
@@ -344,7 +350,7 @@ def build_router(service: ConceptService) -> APIRouter:
         try:
             body = await _json_body(request, AnnotateRequest, ANNOTATE_EXAMPLE)
         except ApiFailure as failure:
-            return JSONResponse(failure.body.model_dump(exclude_none=True), status_code=failure.body.status)
+            return JSONResponse(error_json(failure.body), status_code=failure.body.status)
         return await _call(request, lambda: service.annotate(body.text, kinds=body.kinds, overlapping=body.overlapping),
                            inline=len(body.text) <= INLINE_TEXT)
 
