@@ -17,7 +17,7 @@ README = Path(__file__).parents[1] / "README.md"
 def query_tables(text: str) -> list[tuple[str, str]]:
     """(command, the table README shows after it) for every `$ medkg query` printing a table."""
     found = []
-    for block in re.findall(r"```\n(.*?)```", text, flags=re.S):
+    for block in re.findall(r"```\n(.*?)```", text, flags=re.DOTALL):
         lines = block.splitlines(keepends=True)
         for i, line in enumerate(lines):
             if line.startswith("$ medkg query") and "--format" not in line and i + 2 < len(lines) \
@@ -30,7 +30,7 @@ def query_tables(text: str) -> list[tuple[str, str]]:
 def as_cli_prints(table: str) -> str:
     """The same table as the CLI renders it: IRI cells in CURIE form where a prefix fits."""
     lines = table.splitlines()
-    split = lambda line: [cell.strip() for cell in line.split(" | ")]  # noqa: E731
+    split = lambda line: [cell.strip() for cell in line.split(" | ")]
     convert = converter(DEFAULT_BASE)
 
     def cell(text: str) -> str:

@@ -13,6 +13,7 @@ from typer.core import TyperCommand, TyperGroup
 from medkg import __version__
 from medkg.graph.namespaces import check_base
 
+
 class _FlagsWithoutType:
     """Help that shows no value type for a flag: `--no-validate` takes none, typer's <bool> says it does."""
 

@@ -11,33 +11,42 @@ from __future__ import annotations
 import json
 import weakref
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from medkg.concepts import ConceptService, InvalidIdentifier, InvalidQuery, NotFound, SparqlError
 from medkg.concepts.annotate import MAX_TEXT
+from medkg.concepts.mappings import SYSTEMS as CODE_SYSTEMS
 from medkg.concepts.models import (
     AnnotationResults,
     BatchResults,
     CodeMappingResult,
     Concept,
-    ConceptRef,
     HierarchyResults,
     NeighbourResults,
     PhenotypeResults,
     SearchResults,
 )
-from medkg.concepts.mappings import SYSTEMS as CODE_SYSTEMS
 from medkg.concepts.phenotypes import MAX_TERMS
 from medkg.concepts.service import MAX_BATCH, MAX_LIMIT
 from medkg.web import pages
+from medkg.web.api_errors import (
+    ApiError,
+    ApiFailure,
+    InvalidField,
+    error_json,
+    error_response,
+    invalid_fields,
+    json_body,
+    where,
+)
 from medkg.web.jsonld import context_document
 from medkg.web.mount import route_path
 
@@ -46,38 +55,9 @@ from medkg.web.mount import route_path
 # in-memory index alone (search, a short annotate) and cached lookups are answered inline: they
 # take microseconds, less than the hop to a thread (benchmarks/README.md).
 INLINE_TEXT = 2000  # characters of text annotated inline; longer texts go to the threadpool
-MAX_BODY = 4 * 1024 * 1024  # bytes of a POST body: room for MAX_TEXT characters, however encoded
 LD_JSON = "application/ld+json"
 BATCH_EXAMPLE = {"ids": ["medkg:sacral-fracture", "sacrum", "medkg:no-such-thing"]}
 ANNOTATE_EXAMPLE = {"text": "sharp pain in my tailbone since lifting boxes"}
-T = TypeVar("T", bound=BaseModel)
-
-
-class InvalidField(BaseModel):
-    """One parameter or body field that failed validation (a 422)."""
-
-    loc: list[str | int] = Field(description="Where: query, path or body, then the name (and index)",
-                                 examples=[["query", "limit"]])
-    msg: str = Field(description="Why, as the validator says it", examples=["Input should be a valid integer"])
-    type: str = Field(description="The validator's error code", examples=["int_parsing"])
-
-
-class ApiError(BaseModel):
-    """Every error of the API, whatever raised it (the concept core, a parameter check, routing)."""
-
-    status: int = Field(description="The HTTP status, repeated")
-    error: str = Field(description="A stable code: not_found, invalid_parameter, payload_too_large, "
-                                   "method_not_allowed, remote_store_failed, remote_store_timeout")
-    message: str = Field(description="What went wrong, in a sentence a developer can act on")
-    suggestions: list[ConceptRef] | None = Field(None, description="Concepts the caller may have meant (404)")
-    details: list[InvalidField] | None = Field(
-        None, description="422 only: every invalid parameter or body field, where and why")
-
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "status": 422, "error": "invalid_parameter",
-        "message": "invalid query parameter limit: Input should be a valid integer, unable to parse string as an integer",
-        "details": [{"loc": ["query", "limit"], "msg": "Input should be a valid integer, unable to parse string as an integer",
-                     "type": "int_parsing"}]}]})
 
 
 class BatchRequest(BaseModel):
@@ -95,36 +75,6 @@ class AnnotateRequest(BaseModel):
     overlapping: bool = Field(False, description="Also return matches nested in longer ones")
 
 
-class ApiFailure(Exception):
-    def __init__(self, status: int, code: str, message: str, suggestions: list[ConceptRef] | None = None,
-                 details: list[InvalidField] | None = None) -> None:
-        super().__init__(message)
-        self.body = ApiError(status=status, error=code, message=message, suggestions=suggestions, details=details)
-
-
-def error_json(body: ApiError) -> dict[str, Any]:
-    """An error as JSON: ``suggestions`` and ``details`` only when there are some, and each
-    suggestion a whole ConceptRef (its ``scheme`` null for a curated concept, as everywhere)."""
-    return body.model_dump(exclude={name for name in ("suggestions", "details") if getattr(body, name) is None})
-
-
-def error_response(status: int, code: str, message: str, suggestions: list[ConceptRef] | None = None,
-                   details: list[InvalidField] | None = None) -> JSONResponse:
-    body = ApiError(status=status, error=code, message=message, suggestions=suggestions, details=details)
-    return JSONResponse(error_json(body), status_code=status)
-
-
-def _invalid_fields(errors: Any) -> list[InvalidField]:
-    return [InvalidField(loc=list(e.get("loc", ())), msg=str(e.get("msg", "")), type=str(e.get("type", "")))
-            for e in errors]
-
-
-def _where(field: InvalidField) -> str:
-    kind, *name = field.loc or ["body"]
-    return f"{kind} parameter {'.'.join(str(n) for n in name)}" if name and kind != "body" else (
-        f"JSON body at {'.'.join(str(n) for n in name) or 'body'}")
-
-
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
                415: "unsupported_media_type"}
 
@@ -137,10 +87,10 @@ def _is_api(request: Request) -> bool:
 async def _validation_error(request: Request, error: Exception) -> Response:
     """FastAPI's parameter checks, in the API's error shape (422 with ``details``)."""
     assert isinstance(error, RequestValidationError)
-    fields = _invalid_fields(error.errors())
+    fields = invalid_fields(error.errors())
     first = fields[0] if fields else InvalidField(loc=["query"], msg="invalid request", type="invalid")
     more = f" (and {len(fields) - 1} more, see details)" if len(fields) > 1 else ""
-    return error_response(422, "invalid_parameter", f"invalid {_where(first)}: {first.msg}{more}", details=fields)
+    return error_response(422, "invalid_parameter", f"invalid {where(first)}: {first.msg}{more}", details=fields)
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
@@ -209,35 +159,6 @@ async def _call(request: Request, work: Callable[[], BaseModel | bytes], inline:
         return JSONResponse(error_json(failure.body), status_code=failure.body.status)
     body = result if isinstance(result, bytes) else result.model_dump_json().encode()
     return _answer(request, body)
-
-
-# Validation errors that mean the body is not a JSON object at all (not a wrong field).
-_NOT_AN_OBJECT = {"json_invalid", "json_type", "model_type", "model_attributes_type"}
-
-
-async def _json_body(request: Request, model: type[T], example: dict[str, Any]) -> T:
-    """The request body parsed as ``model``, read with a size cap (413) and validated (422)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
-        raise ApiFailure(413, "payload_too_large", f"the body is {declared} bytes; at most {MAX_BODY} are accepted")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise ApiFailure(413, "payload_too_large", f"the body is over {MAX_BODY} bytes")
-        chunks.append(chunk)
-    try:
-        return model.model_validate_json(b"".join(chunks))
-    except ValidationError as error:
-        fields = _invalid_fields(error.errors())
-        for field in fields:
-            field.loc = ["body", *field.loc]
-        message = f"invalid {_where(fields[0])}: {fields[0].msg}"
-        if fields[0].type in _NOT_AN_OBJECT:  # a form, plain text, a bare string: say what to send
-            sent = request.headers.get("content-type", "no Content-Type")
-            message += (f"; send a JSON object with Content-Type: application/json (this body came as {sent}), "
-                        f"e.g. {json.dumps(example)}")
-        raise ApiFailure(422, "invalid_parameter", message, details=fields) from None
 
 
 _WITH_CONTEXT = {"type": "object", "required": ["@context"], "properties": {"@context": {"type": "string", "format": "uri"}}}
@@ -335,7 +256,7 @@ def build_router(service: ConceptService) -> APIRouter:
         """Answers in input order; an unknown or malformed identifier gives an item with
         `found: false` and the reason, never a missing item. At most 1000 identifiers."""
         try:
-            body = await _json_body(request, BatchRequest, BATCH_EXAMPLE)
+            body = await json_body(request, BatchRequest, BATCH_EXAMPLE)
         except ApiFailure as failure:
             return JSONResponse(error_json(failure.body), status_code=failure.body.status)
         return await _call(request, lambda: service.lookup_many(body.ids))
@@ -348,7 +269,7 @@ def build_router(service: ConceptService) -> APIRouter:
         concept first. Longest match wins unless `overlapping` is true. Case, accents and regular
         plurals are ignored, except that abbreviations must match in case."""
         try:
-            body = await _json_body(request, AnnotateRequest, ANNOTATE_EXAMPLE)
+            body = await json_body(request, AnnotateRequest, ANNOTATE_EXAMPLE)
         except ApiFailure as failure:
             return JSONResponse(error_json(failure.body), status_code=failure.body.status)
         return await _call(request, lambda: service.annotate(body.text, kinds=body.kinds, overlapping=body.overlapping),

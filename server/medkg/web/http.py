@@ -119,9 +119,9 @@ def limited_protocol(max_url_bytes: int, max_header_bytes: int) -> type[HttpTool
                     self._unsupported_upgrade_warning()
             except httptools.HttpParserError as exc:
                 if self._refusal is None:
-                    self._refusal = (400, "bad_request",
-                                     f"the request is not valid HTTP/1.1 ({str(exc).rstrip('.')}); check the "
-                                     "method, request line, header lines (Name: value) and Content-Length")
+                    reason = (f"the request is not valid HTTP/1.1 ({str(exc).rstrip('.')}); check the "
+                              "method, request line, header lines (Name: value) and Content-Length")
+                    self._refusal = (400, "bad_request", reason)
                 self.logger.warning("Invalid HTTP request received: %s", self._refusal[2])
                 self.send_400_response(self._refusal[2])
 
