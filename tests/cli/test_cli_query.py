@@ -149,6 +149,18 @@ def test_every_listed_competency_question_runs(tmp_path: Path) -> None:
         assert json.loads(done.stdout)
 
 
+def test_listed_questions_are_whole_sentences(tmp_path: Path) -> None:
+    # Each question as its file's leading comment says it, never cut at the end of its first line.
+    from medkg.graph.resources import competency_title, queries_dir
+
+    listing = " ".join(medkg("query", "--list-competency", cwd=tmp_path).stdout.decode().split())
+    for path in sorted((queries_dir() / "competency").glob("*.rq")):
+        title = competency_title(path)
+        assert title.endswith((".", "?", ")")), (path.name, title)
+        assert title in listing, path.name
+    assert "(hasLeadingCause and hasCause are sub-properties of hasRiskFactor.)" in listing
+
+
 @pytest.mark.parametrize("args,message", [
     (("--competency", "99"), "--list-competency"), ((), "Missing argument 'QUERY'"),
     (("ASK {}", "--competency", "01"), "give either a QUERY or --competency"),

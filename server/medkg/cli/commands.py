@@ -4,6 +4,7 @@ calls the core modules."""
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -12,6 +13,7 @@ import typer
 from medkg.cli.common import (
     BaseOption,
     CliError,
+    Command,
     VocabOption,
     _read_query,
     _root_path,
@@ -21,7 +23,7 @@ from medkg.cli.common import (
 from medkg.graph.namespaces import DEFAULT_BASE
 
 
-@app.command()
+@app.command(cls=Command)
 def query(
     ctx: typer.Context,
     query: Annotated[
@@ -70,7 +72,8 @@ def query(
 
     if list_competency:
         for number, path in resources.competency_queries().items():
-            sys.stdout.write(f"{number}  {path.stem}\n    {resources.competency_title(path)}\n")
+            question = textwrap.fill(resources.competency_title(path), 100, initial_indent="    ", subsequent_indent="    ")
+            sys.stdout.write(f"{number}  {path.stem}\n{question}\n")
         return
     if query is None and competency is None:
         ctx.fail("Missing argument 'QUERY': give a query, or --competency NAME (medkg query --list-competency lists them)")
@@ -92,7 +95,7 @@ def query(
     sys.stdout.flush()
 
 
-@app.command()
+@app.command(cls=Command)
 def validate(
     paths: Annotated[
         Optional[list[Path]],
@@ -145,7 +148,7 @@ def validate(
         raise CliError(f"the graph does not conform: {count} violation{'' if count == 1 else 's'} (listed above)", 1)
 
 
-@app.command()
+@app.command(cls=Command)
 def serve(
     paths: Annotated[
         Optional[list[Path]],
@@ -153,7 +156,7 @@ def serve(
     ] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
-    store: Annotated[str, typer.Option(help="Where the graph lives: memory; DIR, a persistent on-disk store (loaded once, reloaded when the inputs change); or the query endpoint URL of a SPARQL server that holds it, put there by medkg load (oxigraph serve: http://HOST:7878/query; Virtuoso: http://HOST:8890/sparql).")] = "memory",
+    store: Annotated[str, typer.Option(help="Where the graph lives: memory; DIR, a persistent on-disk store (loaded once, reloaded when the inputs change); or the query endpoint URL of a SPARQL server that holds it, put there by medkg load: for oxigraph serve http://HOST:7878/query, for Virtuoso http://HOST:8890/sparql")] = "memory",
     no_validate: Annotated[bool, typer.Option("--no-validate", help="Serve even if the graph violates the shapes.")] = False,
     timeout: Annotated[
         float, typer.Option(help="Seconds a query may run before it is stopped (504). Clients may ask for less with ?timeout=.", min=0.001)
@@ -254,13 +257,13 @@ def serve(
         raise CliError(str(error), error.code) from error
 
 
-@app.command()
+@app.command(cls=Command)
 def load(
     paths: Annotated[
         Optional[list[Path]],
         typer.Argument(help="RDF files or folders to load instead of the packaged graph.", show_default=False),
     ] = None,
-    into: Annotated[str, typer.Option("--into", help="The server's SPARQL query endpoint URL (Oxigraph: http://HOST:7878/query; Virtuoso: http://HOST:8890/sparql).")] = "",
+    into: Annotated[str, typer.Option("--into", help="The server's SPARQL query endpoint URL: for Oxigraph http://HOST:7878/query, for Virtuoso http://HOST:8890/sparql")] = "",
     graph: Annotated[
         Optional[str], typer.Option(help="Named graph to load into (default: the packaged graph's own two; for PATHs, BASE + graph/data).", show_default=False)
     ] = None,
@@ -314,7 +317,7 @@ def load(
     )
 
 
-@app.command()
+@app.command(cls=Command)
 def export(
     paths: Annotated[
         Optional[list[Path]],

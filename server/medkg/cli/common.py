@@ -5,15 +5,37 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from medkg import __version__
 from medkg.graph.namespaces import check_base
 
+
+class _FlagsWithoutType:
+    """Help that shows no value type for a flag: `--no-validate` takes none, typer's <bool> says it does."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params: list[Any] = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            if getattr(param, "is_flag", False) and param.metavar is None:
+                param.metavar = ""  # shown as the type column; empty for a flag
+        return params
+
+
+class Command(_FlagsWithoutType, TyperCommand):
+    """Every `medkg` command (``@app.command(cls=Command)``)."""
+
+
+class Group(_FlagsWithoutType, TyperGroup):
+    """`medkg` itself and its groups of commands (``typer.Typer(cls=Group)``)."""
+
+
 app = typer.Typer(
     name="medkg",
+    cls=Group,
     help=(
         "medkg: a medical knowledge graph of conditions, symptoms, risk factors, anatomy and "
         "procedures, with SHACL validation and a SPARQL 1.1 / concept API server.\n\n"

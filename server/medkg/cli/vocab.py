@@ -7,16 +7,17 @@ from typing import Annotated, Optional
 
 import typer
 
-from medkg.cli.common import CliError, _vocab_progress, app
+from medkg.cli.common import CliError, Command, Group, _vocab_progress, app
 
 vocab_app = typer.Typer(
+    cls=Group,
     help="Reference vocabularies (icd10cm, hpo, hpo-annotations), built offline from installed packages.",
     no_args_is_help=True,
 )
 app.add_typer(vocab_app, name="vocab")
 
 
-@vocab_app.command("list")
+@vocab_app.command("list", cls=Command)
 def vocab_list() -> None:
     """List the vocabularies: source found, built or not, version, counts, cached file.
 
@@ -36,7 +37,7 @@ def vocab_list() -> None:
         typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
-@vocab_app.command("build")
+@vocab_app.command("build", cls=Command)
 def vocab_build(
     names: Annotated[
         Optional[list[str]],

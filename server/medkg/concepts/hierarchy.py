@@ -74,6 +74,11 @@ def neighbours(run: QueryFunction, index: ConceptIndex, concept: str, *, relatio
             prop = to_iri(relation if ":" in relation else f"mkg:{relation}", index.base)
         except InvalidIdentifier as error:
             raise InvalidQuery(str(error)) from error
+        if run(f"ASK {{ ?s {iri(prop)} ?o }}") is not True:  # a misspelt property: say so, not total 0
+            had = neighbours(run, index, concept, direction=direction, limit=MAX_DEPTH * 10)
+            known = sorted({n.property for n in had.items}) or ["none"]
+            raise InvalidQuery(f"{relation[:80]!r} is not a property used in the graph; "
+                               f"this concept's relations are: {', '.join(known)}")
     p = iri(prop) if prop else "?p"
     x = iri(concept)
     parts = []

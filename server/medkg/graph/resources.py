@@ -63,6 +63,11 @@ def competency_query(name: str) -> Path:
 
 
 def competency_title(path: Path) -> str:
-    """The question a competency query answers: its first comment line, without the "# "."""
-    first = path.read_text(encoding="utf-8").splitlines()[:1]
-    return first[0].lstrip("# ").strip() if first and first[0].startswith("#") else path.stem
+    """The question a competency query answers: its leading comment, the lines joined, without the "# "
+    (a question often runs over two or three lines: the first alone stops mid-sentence)."""
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#") or not line.lstrip("# ").strip():
+            break
+        lines.append(line.lstrip("# ").strip())
+    return " ".join(lines) or path.stem

@@ -11,24 +11,24 @@ from __future__ import annotations
 import json
 import weakref
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from medkg.concepts import ConceptService, InvalidIdentifier, InvalidQuery, NotFound, SparqlError
 from medkg.concepts.annotate import MAX_TEXT
+from medkg.concepts.mappings import SYSTEMS as CODE_SYSTEMS
 from medkg.concepts.models import (
     AnnotationResults,
     BatchResults,
     CodeMappingResult,
     Concept,
-    ConceptRef,
     HierarchyResults,
     NeighbourResults,
     PhenotypeResults,
@@ -36,6 +36,17 @@ from medkg.concepts.models import (
 )
 from medkg.concepts.phenotypes import MAX_TERMS
 from medkg.concepts.service import MAX_BATCH, MAX_LIMIT
+from medkg.web import pages
+from medkg.web.api_errors import (
+    ApiError,
+    ApiFailure,
+    InvalidField,
+    error_json,
+    error_response,
+    invalid_fields,
+    json_body,
+    where,
+)
 from medkg.web.jsonld import context_document
 from medkg.web.mount import route_path
 
@@ -44,36 +55,9 @@ from medkg.web.mount import route_path
 # in-memory index alone (search, a short annotate) and cached lookups are answered inline: they
 # take microseconds, less than the hop to a thread (benchmarks/README.md).
 INLINE_TEXT = 2000  # characters of text annotated inline; longer texts go to the threadpool
-MAX_BODY = 4 * 1024 * 1024  # bytes of a POST body: room for MAX_TEXT characters, however encoded
 LD_JSON = "application/ld+json"
-T = TypeVar("T", bound=BaseModel)
-
-
-class InvalidField(BaseModel):
-    """One parameter or body field that failed validation (a 422)."""
-
-    loc: list[str | int] = Field(description="Where: query, path or body, then the name (and index)",
-                                 examples=[["query", "limit"]])
-    msg: str = Field(description="Why, as the validator says it", examples=["Input should be a valid integer"])
-    type: str = Field(description="The validator's error code", examples=["int_parsing"])
-
-
-class ApiError(BaseModel):
-    """Every error of the API, whatever raised it (the concept core, a parameter check, routing)."""
-
-    status: int = Field(description="The HTTP status, repeated")
-    error: str = Field(description="A stable code: not_found, invalid_parameter, payload_too_large, "
-                                   "method_not_allowed, remote_store_failed, remote_store_timeout")
-    message: str = Field(description="What went wrong, in a sentence a developer can act on")
-    suggestions: list[ConceptRef] | None = Field(None, description="Concepts the caller may have meant (404)")
-    details: list[InvalidField] | None = Field(
-        None, description="422 only: every invalid parameter or body field, where and why")
-
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "status": 422, "error": "invalid_parameter",
-        "message": "invalid query parameter limit: Input should be a valid integer, unable to parse string as an integer",
-        "details": [{"loc": ["query", "limit"], "msg": "Input should be a valid integer, unable to parse string as an integer",
-                     "type": "int_parsing"}]}]})
+BATCH_EXAMPLE = {"ids": ["medkg:sacral-fracture", "sacrum", "medkg:no-such-thing"]}
+ANNOTATE_EXAMPLE = {"text": "sharp pain in my tailbone since lifting boxes"}
 
 
 class BatchRequest(BaseModel):
@@ -91,30 +75,6 @@ class AnnotateRequest(BaseModel):
     overlapping: bool = Field(False, description="Also return matches nested in longer ones")
 
 
-class ApiFailure(Exception):
-    def __init__(self, status: int, code: str, message: str, suggestions: list[ConceptRef] | None = None,
-                 details: list[InvalidField] | None = None) -> None:
-        super().__init__(message)
-        self.body = ApiError(status=status, error=code, message=message, suggestions=suggestions, details=details)
-
-
-def error_response(status: int, code: str, message: str, suggestions: list[ConceptRef] | None = None,
-                   details: list[InvalidField] | None = None) -> JSONResponse:
-    body = ApiError(status=status, error=code, message=message, suggestions=suggestions, details=details)
-    return JSONResponse(body.model_dump(exclude_none=True), status_code=status)
-
-
-def _invalid_fields(errors: Any) -> list[InvalidField]:
-    return [InvalidField(loc=list(e.get("loc", ())), msg=str(e.get("msg", "")), type=str(e.get("type", "")))
-            for e in errors]
-
-
-def _where(field: InvalidField) -> str:
-    kind, *name = field.loc or ["body"]
-    return f"{kind} parameter {'.'.join(str(n) for n in name)}" if name and kind != "body" else (
-        f"JSON body at {'.'.join(str(n) for n in name) or 'body'}")
-
-
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
                415: "unsupported_media_type"}
 
@@ -127,19 +87,24 @@ def _is_api(request: Request) -> bool:
 async def _validation_error(request: Request, error: Exception) -> Response:
     """FastAPI's parameter checks, in the API's error shape (422 with ``details``)."""
     assert isinstance(error, RequestValidationError)
-    fields = _invalid_fields(error.errors())
+    fields = invalid_fields(error.errors())
     first = fields[0] if fields else InvalidField(loc=["query"], msg="invalid request", type="invalid")
     more = f" (and {len(fields) - 1} more, see details)" if len(fields) > 1 else ""
-    return error_response(422, "invalid_parameter", f"invalid {_where(first)}: {first.msg}{more}", details=fields)
+    return error_response(422, "invalid_parameter", f"invalid {where(first)}: {first.msg}{more}", details=fields)
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
     """Routing errors (no such route, wrong method) in the project's error shape, on every path."""
     assert isinstance(error, HTTPException)
+    if error.status_code == 404 and request.method in ("GET", "HEAD") and not _is_api(request):
+        # A path no route names may still be that of an IRI the graph describes (a vocabulary's).
+        found = await run_in_threadpool(pages.described, request, request.app.state.concepts)
+        if found is not None:
+            return found
     path = quote(request.url.path, safe="/:@!$&'()*+,;=-._~")  # as sent: never markup, whoever renders it
     missing = (f"no API route {path}: see /docs for the API" if _is_api(request) else
                f"nothing at {path}: the pages are /, /search, /query and the path of each minted IRI "
-               "(/concept/NAME, /ontology/NAME, /source/NAME, /graph/NAME); the API is under /api (see /docs)")
+               "the graph describes (/concept/NAME, /ontology/NAME, /vocab/icd10cm/chapter/19, ...); the API is under /api (see /docs)")
     message = {404: missing, 405: f"{request.method} is not allowed on {path}"
                + (f": use {error.headers['Allow']}" if error.headers and "Allow" in error.headers else "")
                }.get(error.status_code, str(error.detail))
@@ -191,30 +156,9 @@ async def _call(request: Request, work: Callable[[], BaseModel | bytes], inline:
     except (InvalidIdentifier, InvalidQuery) as invalid:
         return error_response(422, "invalid_parameter", str(invalid))
     except ApiFailure as failure:
-        return JSONResponse(failure.body.model_dump(exclude_none=True), status_code=failure.body.status)
+        return JSONResponse(error_json(failure.body), status_code=failure.body.status)
     body = result if isinstance(result, bytes) else result.model_dump_json().encode()
     return _answer(request, body)
-
-
-async def _json_body(request: Request, model: type[T]) -> T:
-    """The request body parsed as ``model``, read with a size cap (413) and validated (422)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
-        raise ApiFailure(413, "payload_too_large", f"the body is {declared} bytes; at most {MAX_BODY} are accepted")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise ApiFailure(413, "payload_too_large", f"the body is over {MAX_BODY} bytes")
-        chunks.append(chunk)
-    try:
-        return model.model_validate_json(b"".join(chunks))
-    except ValidationError as error:
-        fields = _invalid_fields(error.errors())
-        for field in fields:
-            field.loc = ["body", *field.loc]
-        raise ApiFailure(422, "invalid_parameter", f"invalid {_where(fields[0])}: {fields[0].msg}",
-                         details=fields) from None
 
 
 _WITH_CONTEXT = {"type": "object", "required": ["@context"], "properties": {"@context": {"type": "string", "format": "uri"}}}
@@ -307,40 +251,43 @@ def build_router(service: ConceptService) -> APIRouter:
 
     @router.post("/concepts/batch", response_model=BatchResults, summary="Look up many concepts at once",
                  responses=examples.doc(BatchResults, lambda: service.lookup_many(["medkg:sacrum", "medkg:no-such-thing"]), 413, 422),
-                 openapi_extra=_body_doc(BatchRequest, {"ids": ["medkg:sacral-fracture", "sacrum", "medkg:no-such-thing"]}))
+                 openapi_extra=_body_doc(BatchRequest, BATCH_EXAMPLE))
     async def batch(request: Request) -> Response:
         """Answers in input order; an unknown or malformed identifier gives an item with
         `found: false` and the reason, never a missing item. At most 1000 identifiers."""
         try:
-            body = await _json_body(request, BatchRequest)
+            body = await json_body(request, BatchRequest, BATCH_EXAMPLE)
         except ApiFailure as failure:
-            return JSONResponse(failure.body.model_dump(exclude_none=True), status_code=failure.body.status)
+            return JSONResponse(error_json(failure.body), status_code=failure.body.status)
         return await _call(request, lambda: service.lookup_many(body.ids))
 
     @router.post("/annotate", response_model=AnnotationResults, summary="Find the concepts a text mentions",
                  responses=examples.doc(AnnotationResults, lambda: service.annotate("sharp pain in my tailbone since lifting boxes"), 413, 422),
-                 openapi_extra=_body_doc(AnnotateRequest, {"text": "sharp pain in my tailbone since lifting boxes"}))
+                 openapi_extra=_body_doc(AnnotateRequest, ANNOTATE_EXAMPLE))
     async def annotate(request: Request) -> Response:
         """Character spans (code point offsets), the label or synonym matched and its type, best
         concept first. Longest match wins unless `overlapping` is true. Case, accents and regular
         plurals are ignored, except that abbreviations must match in case."""
         try:
-            body = await _json_body(request, AnnotateRequest)
+            body = await json_body(request, AnnotateRequest, ANNOTATE_EXAMPLE)
         except ApiFailure as failure:
-            return JSONResponse(failure.body.model_dump(exclude_none=True), status_code=failure.body.status)
+            return JSONResponse(error_json(failure.body), status_code=failure.body.status)
         return await _call(request, lambda: service.annotate(body.text, kinds=body.kinds, overlapping=body.overlapping),
                            inline=len(body.text) <= INLINE_TEXT)
 
     @router.get("/mappings", response_model=CodeMappingResult, summary="The concept for an ICD-10-CM or HPO code, or a code HPO cross-references",
                 responses=examples.doc(CodeMappingResult, lambda: service.map_code("ICD10CM:S32.10XA"), 404, 422))
     async def mappings(request: Request, code: Annotated[str, Query(min_length=1, max_length=200, description="ICD10CM:S32.10XA, S32.10XA, HP:0003419, a code IRI, or a cross-reference of an HPO term: SNOMEDCT_US:279039007, UMLS:C0024031, MSH:D010146")],
-                       system: Annotated[str | None, Query(description="ICD10CM or HP, for a bare code")] = None) -> Response:
+                       system: Annotated[str | None, Query(description="ICD10CM or HP (any case), for a bare code")] = None) -> Response:
         """Checks the code's syntax (Bioregistry's pattern), then walks up from the code to broader
         codes (S32.10XA -> S32.10X -> S32.10 -> S32.1, and the skos:broader links of the loaded
         vocabularies) until one is mapped. A cross-reference goes through the HPO terms that give it
         (`via`). `chain` shows the way: [SNOMEDCT_US:279039007, HP:0003419, medkg:lower-back-pain].
         `best` is null when nothing is mapped; `predicate` relates the concept to the code given
         (skos:narrowMatch: the code is narrower)."""
+        if system is not None and system.strip().casefold() not in {s.casefold() for s in CODE_SYSTEMS}:
+            return error_response(422, "invalid_parameter", f"unknown system {system[:80]!r}; systems are: "
+                                  f"{', '.join(CODE_SYSTEMS)} (or leave it out and give a CURIE, e.g. ICD10CM:S32.10XA)")
         return await _call(request, lambda: service.map_code(code, system))
 
     @router.get("/phenotypes/diseases", response_model=PhenotypeResults,
@@ -365,7 +312,7 @@ def build_router(service: ConceptService) -> APIRouter:
         return Response(await run_in_threadpool(service.sssom), media_type="text/tab-separated-values; charset=utf-8",
                         headers={"Content-Disposition": 'inline; filename="medkg.sssom.tsv"'})
 
-    @router.get("/concepts/{id}/ancestors", response_model=HierarchyResults, summary="Broader concepts, transitively",
+    @router.get("/concepts/{id:path}/ancestors", response_model=HierarchyResults, summary="Broader concepts, transitively",
                 responses=examples.doc(HierarchyResults, lambda: service.ancestors(sample, limit=3), 404, 422))
     async def ancestors(request: Request, id: str, relation: HierarchyRelation = None,
                         max_depth: Annotated[int | None, Query(ge=1, le=100)] = None, kind: Kinds = None,
@@ -374,7 +321,7 @@ def build_router(service: ConceptService) -> APIRouter:
         return await _call(request, lambda: service.ancestors(id, relation=relation, max_depth=max_depth, kinds=kind,
                                                         limit=limit, offset=offset))
 
-    @router.get("/concepts/{id}/descendants", response_model=HierarchyResults, summary="Narrower concepts, transitively",
+    @router.get("/concepts/{id:path}/descendants", response_model=HierarchyResults, summary="Narrower concepts, transitively",
                 responses=examples.doc(HierarchyResults, lambda: service.descendants("medkg:fracture", limit=3), 404, 422))
     async def descendants(request: Request, id: str, relation: HierarchyRelation = None,
                           max_depth: Annotated[int | None, Query(ge=1, le=100)] = None, kind: Kinds = None,
@@ -383,10 +330,10 @@ def build_router(service: ConceptService) -> APIRouter:
         return await _call(request, lambda: service.descendants(id, relation=relation, max_depth=max_depth, kinds=kind,
                                                           limit=limit, offset=offset))
 
-    @router.get("/concepts/{id}/neighbours", response_model=NeighbourResults, summary="Concepts linked by any relation",
+    @router.get("/concepts/{id:path}/neighbours", response_model=NeighbourResults, summary="Concepts linked by any relation",
                 responses=examples.doc(NeighbourResults, lambda: service.neighbours(sample, limit=3), 404, 422))
     async def neighbours(request: Request, id: str, relation: Annotated[str | None, Query(description="Only this property, e.g. hasSymptom or mkg:hasSymptom")] = None,
-                   direction: Annotated[str, Query(pattern="^(both|outgoing|incoming)$")] = "both",
+                   direction: Annotated[Literal["both", "outgoing", "incoming"], Query()] = "both",
                    kind: Kinds = None, limit: Limit = 50, offset: Offset = 0) -> Response:
         """Both directions by default; `total` counts them all."""
         return await _call(request, lambda: service.neighbours(id, relation=relation, direction=direction, kinds=kind,

@@ -9,6 +9,7 @@ the search page (/search) and the query page (/query), which runs SPARQL against
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import pyoxigraph as ox
@@ -28,10 +29,11 @@ from medkg.graph.namespaces import (
     converter,
     prefixes,
 )
-from medkg.graph.resources import queries_dir
+from medkg.graph.resources import competency_title, queries_dir
 from medkg.sparql.client import is_iri, prologue, select
 from medkg.sparql.formats import parse_accept
 from medkg.web import pictures, wording
+from medkg.web.mount import route_path
 from medkg.web.pictures import Edge, KindLink
 from medkg.web.tree import hierarchy_tree
 
@@ -50,13 +52,11 @@ YASGUI = "yasgui/4.6.2"  # the vendored query editor, static/yasgui/<version>/ (
 
 def competency_examples(base: str) -> list[dict[str, str]]:
     """The competency questions (queries/competency/*.rq) as the query page's ready examples, in
-    file order: {"title": the file's first comment line, "text": the query, its IRIs under ``base``}."""
+    file order: {"title": the file's leading comment, "text": the query, its IRIs under ``base``}."""
     examples = []
     for path in sorted((queries_dir() / "competency").glob("*.rq")):
         text = path.read_text(encoding="utf-8")
-        first = text.split("\n", 1)[0]
-        title = first.lstrip("# ").strip() if first.startswith("#") else path.stem
-        examples.append({"title": title, "text": text.replace(DEFAULT_BASE, base)})
+        examples.append({"title": competency_title(path), "text": text.replace(DEFAULT_BASE, base)})
     return examples
 
 
@@ -78,6 +78,20 @@ def choose(accept: str | None, forced: str | None = None) -> tuple[str, str, ox.
                 if best is None or key > best:
                     best, chosen = key, offer
     return chosen
+
+
+def wants_html(request: Request) -> bool:
+    """Whether the client (a browser) takes HTML first, whatever ?format= asks for."""
+    return choose(request.headers.get("accept")) == OFFERS[0]
+
+
+def page_offset(text: str) -> tuple[int, str | None]:
+    """A page's ?offset=: (the number, None), or (0, why it is not one) for the page to show."""
+    if not text:
+        return 0, None
+    if not text.strip().isdigit():
+        return 0, f"offset={text[:40]!r} is not a whole number of results to skip (0, 20, 40, ...)"
+    return int(text), None
 
 
 class Pages:
@@ -134,6 +148,10 @@ class Pages:
         """The page or the RDF of the resource at base + ``local``."""
         service = self.service
         offer = choose(request.headers.get("accept"), request.query_params.get("format"))
+        if offer is None and wants_html(request):  # a browser's unknown ?format=: a page saying so
+            return self.render(request, "error.html", status=406, heading="Not acceptable",
+                               message=f"format={request.query_params.get('format', '')!r} is not one of "
+                                       + ", ".join(o[0] for o in OFFERS) + "; leave it out for this page")
         if offer is None:
             return PlainTextResponse(
                 "406 Not Acceptable: this resource is available as " + ", ".join(o[1] for o in OFFERS) + "\n",
@@ -209,16 +227,38 @@ class Pages:
         return self.render(request, "not_found.html", status=404, iri=target, suggestions=suggestions)
 
 
+# The renderer of each service's pages, for the paths no route names (see ``described``).
+_RENDERERS: weakref.WeakKeyDictionary[ConceptService, Pages] = weakref.WeakKeyDictionary()
+
+
+def described(request: Request, service: ConceptService) -> Response | None:
+    """The answer for a GET on a path no route names (/vocab/icd10cm/chapter/19, or any other
+    path of an IRI under the base) when the graph describes base + that path; else None.
+
+    The named routes cover the parts the curated graph mints (/concept/, /ontology/, ...); the
+    vocabularies and any other graph served mint IRIs under the base too, and each must answer
+    at its path as the contract says.
+    """
+    pages = _RENDERERS.get(service)
+    local = route_path(request.scope).lstrip("/")
+    if pages is None or not local or not is_iri(service.base + local):
+        return None
+    if not service.resource_triples(service.base + local):
+        return None
+    return pages.resource(request, local)
+
+
 def build_router(service: ConceptService, pages: Pages | None = None) -> APIRouter:
     """The pages over ``service`` (rendered by ``pages``): /, /search, /query and the path of every minted IRI."""
     pages = pages or Pages(service)
+    _RENDERERS[service] = pages
     router = APIRouter(include_in_schema=False)
 
     @router.get("/")
     def home(request: Request) -> Response:
         offer = choose(request.headers.get("accept"), request.query_params.get("format"))
-        if offer is not None and offer[0] != "html":
-            return pages.resource(request, "")  # the dataset's own description (VoID, DCAT)
+        if offer is None or offer[0] != "html":
+            return pages.resource(request, "")  # the dataset's own description (VoID, DCAT), or the 406
         refs = service.index.concepts
         examples = [refs[i] for i in (service.base + CONCEPT + n for n in ("sacral-fracture", "sacrum", "sacroplasty"))
                     if i in refs] or list(refs.values())[:3]
@@ -226,11 +266,13 @@ def build_router(service: ConceptService, pages: Pages | None = None) -> APIRout
                             kinds=service.kind_counts(), examples=examples, picture=pages.kinds_picture(request))
 
     @router.get("/search")
-    def search(request: Request, q: str = "", kind: str = "", offset: int = 0) -> Response:
-        results, error = None, None
-        if q:
+    def search(request: Request, q: str = "", kind: str = "", offset: str = "") -> Response:
+        # Every parameter a string, checked here: a wrong one is said on the page, not in JSON.
+        start, error = page_offset(offset)
+        results = None
+        if q and error is None:
             try:
-                results = service.search(q, kinds=[kind] if kind else None, limit=20, offset=max(offset, 0))
+                results = service.search(q, kinds=[kind] if kind else None, limit=20, offset=start)
             except InvalidQuery as invalid:
                 error = str(invalid)
         return pages.render(request, "search.html", status=422 if error else 200, q=q, kind=kind,
