@@ -58,6 +58,11 @@ class Entry:
     def __post_init__(self) -> None:
         object.__setattr__(self, "order", (SCOPE_RANK[self.scope], len(self.text), self.text.casefold()))
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Pickled as its fields, rebuilt by one call: the dataclass's own __setstate__ (a loop of
+        # setattr per field) was half of loading the index saved beside an on-disk store.
+        return _entry, (self.iri, self.text, self.scope, self.synonym_type, self.order, self.rank)
+
     @property
     def lay(self) -> bool:
         return self.synonym_type == LAY
@@ -65,6 +70,15 @@ class Entry:
     @property
     def abbreviation(self) -> bool:
         return self.synonym_type == ABBREVIATION
+
+
+def _entry(iri: str, text: str, scope: Scope, synonym_type: str | None, order: tuple[int, int, str],
+           rank: int) -> Entry:
+    entry = object.__new__(Entry)
+    for name, value in (("iri", iri), ("text", text), ("scope", scope), ("synonym_type", synonym_type),
+                        ("order", order), ("rank", rank)):
+        object.__setattr__(entry, name, value)
+    return entry
 
 
 class ConceptTable(Mapping[str, ConceptRef]):

@@ -223,7 +223,8 @@ def build_router(service: ConceptService) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["concepts"])
     examples = _Examples()
     _EXAMPLES.setdefault(service, []).append(examples)
-    sample = "medkg:sacral-fracture" if "sacral-fracture" in " ".join(service.index.concepts) else next(
+    curated = service.index.concepts.curated  # the example concept of the docs: the seed's, if there
+    sample = "medkg:sacral-fracture" if any(i.endswith("/sacral-fracture") for i in curated) else next(
         iter(service.index.concepts), "medkg:sacral-fracture")
 
     @router.get("/context.jsonld", name="jsonld_context", summary="The JSON-LD context of the API's JSON",
