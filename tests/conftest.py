@@ -459,3 +459,34 @@ def full_cache() -> Path:
 
     cache.ensure_built(["icd10cm", "hpo", "hpo-annotations"])
     return cache.cache_dir()
+
+
+def raw_exchange(server: LiveServer, data: bytes, *, headers_only: bool = False, timeout: float = 30) -> bytes:
+    """Sends raw bytes to a live server; what comes back until it closes (or, ``headers_only``, once
+    a status line and headers have come, or it goes quiet)."""
+    port = int(server.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        try:
+            sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        received = b""
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+                if headers_only and b"\r\n\r\n" in received and len(received) > 16:
+                    break
+        except (ConnectionResetError, TimeoutError):
+            pass
+        return received
+
+
+def json_term(value: dict[str, str]) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """A term of SPARQL 1.1 Query Results JSON as a pyoxigraph term."""
+    if value["type"] == "uri":
+        return ox.NamedNode(value["value"])
+    if value["type"] == "bnode":
+        return ox.BlankNode(value["value"])
+    if "xml:lang" in value:
+        return ox.Literal(value["value"], language=value["xml:lang"])
+    return ox.Literal(value["value"], datatype=ox.NamedNode(value["datatype"]) if "datatype" in value else None)

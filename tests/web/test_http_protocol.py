@@ -9,7 +9,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from conftest import LiveServer, start_server
+from conftest import LiveServer, raw_exchange, start_server
 
 pytestmark = pytest.mark.server
 
@@ -26,17 +26,7 @@ def port_of(server: LiveServer) -> int:
 
 def exchange(server: LiveServer, data: bytes) -> tuple[int, dict[str, str], bytes]:
     """Sends raw bytes, reads the answer to the end (the requests here close the connection)."""
-    with socket.create_connection(("127.0.0.1", port_of(server)), timeout=30) as sock:
-        try:
-            sock.sendall(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        received = b""
-        try:
-            while chunk := sock.recv(65536):
-                received += chunk
-        except ConnectionResetError:
-            pass
+    received = raw_exchange(server, data)
     head, _, body = received.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}

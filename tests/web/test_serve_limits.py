@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import LiveServer, start_server
+from conftest import LiveServer, raw_exchange, start_server
 
 from medkg.sparql.text import uses_service
 
@@ -153,25 +153,6 @@ def test_service_never_connects_even_when_the_check_misses_it(server: LiveServer
     listener.close()
 
 
-def raw_exchange(server: LiveServer, data: bytes) -> bytes:
-    """Sends raw bytes, returns what comes back until the server closes or goes quiet."""
-    port = int(server.url.rsplit(":", 1)[1])
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        try:
-            sock.sendall(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        received = b""
-        try:
-            while chunk := sock.recv(65536):
-                received += chunk
-                if b"\r\n\r\n" in received and len(received) > 16:
-                    break
-        except (ConnectionResetError, TimeoutError):
-            pass
-        return received
-
-
 @pytest.mark.parametrize(
     "name, data",
     [
@@ -186,7 +167,7 @@ def raw_exchange(server: LiveServer, data: bytes) -> bytes:
     ],
 )
 def test_hostile_requests_get_an_error_and_the_server_lives(server: LiveServer, name: str, data: bytes) -> None:
-    answer = raw_exchange(server, data)
+    answer = raw_exchange(server, data, headers_only=True, timeout=10)
     if answer:  # a status line, never a success
         status = int(answer.split(b" ", 2)[1])
         assert 400 <= status < 500, (name, answer[:200])
@@ -194,7 +175,7 @@ def test_hostile_requests_get_an_error_and_the_server_lives(server: LiveServer, 
 
 
 def test_body_over_limit_is_413_before_reading_it(server: LiveServer) -> None:
-    answer = raw_exchange(server, b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+    answer = raw_exchange(server, headers_only=True, timeout=10, data=b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
                                   b"Content-Length: 1000000\r\n\r\nASK {")
     assert answer.startswith(b"HTTP/1.1 413")
 

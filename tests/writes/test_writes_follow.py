@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import LiveServer, start_server
+from conftest import LiveServer, json_term, start_server
 
 from medkg.graph.loading import new_store
 from medkg.sparql.description import dataset_statistics
@@ -179,22 +179,12 @@ def _served_statistics(client: httpx.Client) -> set[tuple[str | None, int, int, 
             for r in rows}
 
 
-def _term(value: dict[str, str]) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if value["type"] == "uri":
-        return ox.NamedNode(value["value"])
-    if value["type"] == "bnode":
-        return ox.BlankNode(value["value"])
-    if "xml:lang" in value:
-        return ox.Literal(value["value"], language=value["xml:lang"])
-    return ox.Literal(value["value"], datatype=ox.NamedNode(value["datatype"]) if "datatype" in value else None)
-
-
 def _fresh_statistics(client: httpx.Client) -> set[tuple[str | None, int, int, int, int, int]]:
     """The counts of every quad the server serves, counted anew in a store of their own."""
     rows = client.get("/sparql", params={"query": "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"},
                       headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"]
     store = ox.Store()
-    store.extend(ox.Quad(_term(r["s"]), _term(r["p"]), _term(r["o"]), _term(r["g"])) for r in rows)  # type: ignore[arg-type]
+    store.extend(ox.Quad(json_term(r["s"]), json_term(r["p"]), json_term(r["o"]), json_term(r["g"])) for r in rows)  # type: ignore[arg-type]
     return {(s.name, s.triples, s.distinct_subjects, s.properties, s.distinct_objects, s.classes)
             for s in dataset_statistics(store)}
 

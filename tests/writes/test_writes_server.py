@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import LiveServer, start_server
+from conftest import LiveServer, json_term, start_server
 
 pytestmark = pytest.mark.server
 
@@ -37,22 +37,12 @@ def writable() -> Iterator[LiveServer]:
         yield server
 
 
-def _term(value: dict[str, str]) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if value["type"] == "uri":
-        return ox.NamedNode(value["value"])
-    if value["type"] == "bnode":
-        return ox.BlankNode(value["value"])
-    if "xml:lang" in value:
-        return ox.Literal(value["value"], language=value["xml:lang"])
-    return ox.Literal(value["value"], datatype=ox.NamedNode(value["datatype"]) if "datatype" in value else None)
-
-
 def graph_hash(client: httpx.Client) -> str:
     """A canonical hash of every quad the server serves (blank nodes canonicalized)."""
     response = client.get("/sparql", params={"query": ALL_QUADS}, headers={"Accept": "application/sparql-results+json"})
     assert response.status_code == 200
     dataset = ox.Dataset(
-        ox.Quad(_term(b["s"]), _term(b["p"]), _term(b["o"]), _term(b["g"]))  # type: ignore[arg-type]
+        ox.Quad(json_term(b["s"]), json_term(b["p"]), json_term(b["o"]), json_term(b["g"]))  # type: ignore[arg-type]
         for b in response.json()["results"]["bindings"]
     )
     dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
