@@ -75,3 +75,15 @@ def test_a_read_only_folder_just_means_no_saving(on_disk: OnDiskBackend, monkeyp
 def test_medkg_serve_saves_the_indexes_beside_its_store(disk_server: LiveServer) -> None:
     assert disk_server.store_dir is not None
     assert len(list(disk_server.store_dir.glob(f"store-*{SUFFIX}"))) == 1
+
+
+def test_every_entry_of_the_index_comes_back_whole_from_a_pickle(packaged_store: ox.Store) -> None:
+    import pickle
+
+    from medkg.concepts.index import build_index
+    from medkg.sparql.client import store_client
+
+    entries = build_index(store_client(packaged_store)).entries
+    back = pickle.loads(pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
+    fields = lambda e: (e.iri, e.text, e.scope, e.synonym_type, e.order, e.rank)  # noqa: E731
+    assert [fields(e) for e in back] == [fields(e) for e in entries] and len({e.rank for e in entries}) == len(entries)

@@ -74,11 +74,20 @@ class Entry:
 
 def _entry(iri: str, text: str, scope: Scope, synonym_type: str | None, order: tuple[int, int, str],
            rank: int) -> Entry:
-    entry = object.__new__(Entry)
-    for name, value in (("iri", iri), ("text", text), ("scope", scope), ("synonym_type", synonym_type),
-                        ("order", order), ("rank", rank)):
-        object.__setattr__(entry, name, value)
+    entry = _NEW(Entry)
+    _SET_IRI(entry, iri)
+    _SET_TEXT(entry, text)
+    _SET_SCOPE(entry, scope)
+    _SET_TYPE(entry, synonym_type)
+    _SET_ORDER(entry, order)
+    _SET_RANK(entry, rank)
     return entry
+
+
+# The slots' own setters: a frozen dataclass refuses setattr, and these skip its check.
+_NEW = object.__new__
+_SET_IRI, _SET_TEXT, _SET_SCOPE, _SET_TYPE, _SET_ORDER, _SET_RANK = (
+    Entry.__dict__[name].__set__ for name in ("iri", "text", "scope", "synonym_type", "order", "rank"))
 
 
 class ConceptTable(Mapping[str, ConceptRef]):
