@@ -128,11 +128,15 @@ class Server:
             self.process.wait()
 
 
-def timed_requests(port: int, requests: list[tuple[str, str, dict[str, str], bytes | None]]) -> tuple[list[float], Counter[int]]:
-    """Milliseconds of each (method, path, headers, body) on one keep-alive connection, and statuses."""
+def timed_requests(port: int, requests: list[tuple[str, str, dict[str, str], bytes | None]],
+                   pause: float = 0.0) -> tuple[list[float], Counter[int]]:
+    """Milliseconds of each (method, path, headers, body) on one keep-alive connection, and statuses;
+    ``pause`` seconds before each but the first."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     times, statuses = [], Counter()
-    for method, path, headers, body in requests:
+    for number, (method, path, headers, body) in enumerate(requests):
+        if number and pause:
+            time.sleep(pause)
         start = time.perf_counter()
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
@@ -234,6 +238,9 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=60, help="distinct requests per workload (default 60)")
     parser.add_argument("--writes", type=int, default=3, help="one-triple writes per server (default 3)")
+    parser.add_argument("--write-pause", type=float, default=2.0,
+                        help="seconds between writes (default 2: a curator's writes come seconds apart, and the "
+                             "query workers a write replaces are forked again meanwhile; 0: back to back)")
     parser.add_argument("--skip-validate", action="store_true", help="skip measurement 2")
     parser.add_argument("--skip-disk", action="store_true", help="skip the on-disk store's first start and restart")
     parser.add_argument("--skip-latency", action="store_true", help="skip measurement 4 (no lookups, searches, mappings)")
@@ -272,7 +279,7 @@ def main() -> None:
             name: timed_requests(server.port, [("GET", p, {}, None) for p in group]) for name, group in paths.items()}
         for name, (times, statuses) in latency[label].items():
             print(f"  {name}: median {median(times)} ms, max {max(times):.1f} ms, {dict(statuses)}", flush=True)
-        times, statuses = timed_requests(server.port, write_requests(token, args.writes, label))
+        times, statuses = timed_requests(server.port, write_requests(token, args.writes, label), args.write_pause)
         writes[label] = times
         print(f"  writes: {[round(t) for t in times]} ms, {dict(statuses)}", flush=True)
         server.stop()

@@ -93,11 +93,16 @@ class MemoryWriter:
         self.max_request_bytes = max_request_bytes
         self.read_only_graphs = read_only_graphs  # WriteCore's: the imported vocabularies' graphs
         self._core: WriteCore | None = None
+        from medkg.validation.inputs import load_shapes
+
+        # Parsed now, in the serving process, and inherited by the zygote: not by the first write.
+        self._shapes = load_shapes(base=base)
 
     def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
         if self._core is None:
-            self._core = WriteCore(self.backend.load(), base=self.base, max_request_bytes=self.max_request_bytes,
-                                   in_place=True, read_only_graphs=self.read_only_graphs)
+            self._core = WriteCore(self.backend.load(), base=self.base, shapes=self._shapes,
+                                   max_request_bytes=self.max_request_bytes, in_place=True,
+                                   read_only_graphs=self.read_only_graphs)
         try:
             reply, result = run_write(self._core, request)
         except Exception:  # noqa: BLE001 - a bug must not kill the zygote
