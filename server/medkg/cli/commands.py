@@ -288,6 +288,9 @@ def load(
 
     if not into:
         raise CliError("--into URL is required: the SPARQL query endpoint of the server to load", 2)
+    if "://" not in into:  # never written into by load: a served folder must not change under its server
+        raise CliError(f"--into {into}: give the query endpoint URL of a SPARQL server; an on-disk store folder "
+                       f"is filled by `medkg serve --store {into} [PATH ...]` itself (stop the server serving it first)", 2)
     if protocol not in ("auto", "graph-store", "update"):
         raise CliError(f"--protocol must be auto, graph-store or update, not {protocol!r}", 2)
     if graph is not None and not is_iri(graph):
