@@ -151,7 +151,7 @@ class WriteCore:
     def update(self, sparql: str, *, token_name: str) -> WriteResult:
         """Applies a SPARQL 1.1 Update (see the module docstring). Its default graph is the one queries
         see, the union of the named graphs (medkg.writes.default_graph): MalformedWrite (400) for
-        CLEAR / DROP / COPY / MOVE / ADD DEFAULT, which would act on the whole graph."""
+        CLEAR / DROP / COPY / MOVE / ADD DEFAULT and CLEAR / DROP NAMED / ALL, which would act on the whole graph."""
         self._check_size(len(sparql.encode()))
         tokens = {t.upper() for t in _tokens(sparql)}
         if "LOAD" in tokens or uses_service(sparql):
@@ -159,11 +159,9 @@ class WriteCore:
         if self.base + PROVENANCE_GRAPH in sparql:
             raise WriteForbidden(f"the graph <{self.base + PROVENANCE_GRAPH}> is written by the server only")
 
-        operation = default_graph.default_graph_operation(sparql)
-        if operation is not None:
-            raise MalformedWrite(f"{operation} DEFAULT would act on the default graph, which is the union of every "
-                                 f"named graph (the whole graph): name the graph instead, e.g. {operation} GRAPH "
-                                 f"<{default_graph.data_graph(self.base).value}>")
+        refusal = default_graph.whole_graph_refusal(sparql, self.base)
+        if refusal is not None:
+            raise MalformedWrite(refusal)
 
         def apply(staging: ox.Store) -> None:
             own = default_graph.union_as_default(staging)  # the default graph a query sees
