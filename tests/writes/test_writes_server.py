@@ -122,6 +122,14 @@ def test_whole_graph_operations_are_400_and_change_nothing(writable: LiveServer,
         assert graph_hash(client) == before
 
 
+def test_readme_no_change_example_is_409_with_its_prefix_undeclared(writable: LiveServer) -> None:
+    # README: `DELETE WHERE { medkg:no-such-concept ?p ?o }` answered 400 "Prefix not found".
+    with writable.client() as client:
+        response = client.post("/sparql", content="DELETE WHERE { medkg:no-such-concept ?p ?o }", headers={**UPDATE, **AUTH})
+        assert response.status_code == 409, response.text
+        assert response.json()["error"] == "no_change"
+
+
 def test_oversized_update_is_413(writable: LiveServer) -> None:
     with writable.client() as client:
         before = graph_hash(client)
