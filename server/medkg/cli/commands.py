@@ -13,8 +13,10 @@ from medkg.cli.common import (
     BaseOption,
     CliError,
     VocabOption,
+    _port,
     _read_query,
     _root_path,
+    _seconds,
     _vocab_files,
     app,
 )
@@ -152,11 +154,11 @@ def serve(
         typer.Argument(help="RDF files or folders to serve instead of the packaged graph.", show_default=False),
     ] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(help="TCP port to listen on (1-65535).", callback=_port)] = 8000,
     store: Annotated[str, typer.Option(help="Where the graph lives: memory; DIR, a persistent on-disk store (loaded once, reloaded when the inputs change); or the query endpoint URL of a SPARQL server that holds it, put there by medkg load (oxigraph serve: http://HOST:7878/query; Virtuoso: http://HOST:8890/sparql).")] = "memory",
     no_validate: Annotated[bool, typer.Option("--no-validate", help="Serve even if the graph violates the shapes.")] = False,
     timeout: Annotated[
-        float, typer.Option(help="Seconds a query may run before it is stopped (504). Clients may ask for less with ?timeout=.", min=0.001)
+        float, typer.Option(help="Seconds a query may run before it is stopped (504). Clients may ask for less with ?timeout=.", callback=_seconds)
     ] = 30.0,
     workers: Annotated[
         Optional[int],
@@ -267,7 +269,7 @@ def load(
     update_url: Annotated[Optional[str], typer.Option(help="SPARQL Update endpoint, when not derivable from --into.", show_default=False)] = None,
     store_url: Annotated[Optional[str], typer.Option(help="Graph Store Protocol endpoint, when not derivable from --into.", show_default=False)] = None,
     protocol: Annotated[str, typer.Option(help="auto (Graph Store Protocol, else SPARQL Update), graph-store or update.")] = "auto",
-    timeout: Annotated[float, typer.Option(help="Seconds to wait on each step of each request.", min=0.001)] = 120.0,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait on each step of each request.", callback=_seconds)] = 120.0,
     no_validate: Annotated[bool, typer.Option("--no-validate", help="Load even if the graph violates the shapes.")] = False,
     base: BaseOption = DEFAULT_BASE,
 ) -> None:

@@ -3,6 +3,7 @@ building the vocabularies a --vocab names."""
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -36,6 +37,21 @@ def _base_iri(value: str) -> str:
 def _root_path(value: str) -> str:
     if value and (not value.startswith("/") or value.endswith("/") or any(c in value for c in "?#% ")):
         raise typer.BadParameter(f"{value!r} is not a path prefix: give one like /medkg (a leading /, no final /)")
+    return value
+
+
+def _port(value: int) -> int:
+    # Checked here: the resolver wraps 99999 to 34463 and 0 means "any free port", so either would
+    # start a server on a port nobody asked for.
+    if not 1 <= value <= 65535:
+        raise typer.BadParameter(f"{value} is not a TCP port: give a number from 1 to 65535")
+    return value
+
+
+def _seconds(value: float) -> float:
+    # FloatRange lets nan and inf through (nan compares false with the bound).
+    if not math.isfinite(value) or value <= 0:
+        raise typer.BadParameter(f"{value} is not a number of seconds: give a positive number, e.g. 30")
     return value
 
 
