@@ -55,6 +55,9 @@ def query(
     list_competency: Annotated[
         bool, typer.Option("--list-competency", help="List the packaged competency questions (number, name, question) and exit.")
     ] = False,
+    allow_service: Annotated[
+        bool, typer.Option("--allow-service", help="Allow SPARQL SERVICE (federated queries that make medkg fetch URLs). Off by default, as on the server.")
+    ] = False,
     base: BaseOption = DEFAULT_BASE,
 ) -> None:
     """Run a SPARQL query on the packaged graph, no server needed.
@@ -64,11 +67,15 @@ def query(
     vocabularies' graphs with --vocab). Relative IRIs resolve against the graph's base (--base;
     so DESCRIBE <concept/sacrum> is medkg:sacrum) unless the query has a BASE line.
 
-    Exit 0 on success, 1 when the query is invalid, 2 when an input cannot be read.
+    SERVICE (a federated query) is refused unless --allow-service, as `medkg serve` refuses it.
+
+    Exit 0 on success, 1 when the query is invalid or fails (a SERVICE call that fails), 2 when an
+    input cannot be read or an option is wrong (SERVICE without --allow-service).
     """
     from medkg.graph import resources
     from medkg.graph.loading import new_store
     from medkg.sparql.query import as_table, render_table, run_query, serialize
+    from medkg.sparql.text import uses_service
 
     if list_competency:
         for number, path in resources.competency_queries().items():
@@ -85,12 +92,20 @@ def query(
             raise CliError(str(error.args[0]), 2) from None
     assert query is not None
     text = _read_query(query)
+    federated = uses_service(text)
+    if federated and not allow_service:
+        raise CliError("SERVICE (federated query) is disabled: it would make medkg fetch other URLs. Query the "
+                       "remote endpoint directly, or pass --allow-service", 2)
     store = new_store(paths, base, _vocab_files(vocab))
-    result = run_query(store, text, base=base, base_iri=base)
-    if fmt == "table":
-        sys.stdout.write(render_table(as_table(result, base)))
-    else:
-        sys.stdout.buffer.write(serialize(result, fmt, base))
+    try:  # results are lazy: a SERVICE call runs (and fails) while they are read
+        result = run_query(store, text, base=base, base_iri=base)
+        output = render_table(as_table(result, base)).encode() if fmt == "table" else serialize(result, fmt, base)
+    except (OSError, SyntaxError, ValueError, RuntimeError) as error:  # the last three: a remote answer unreadable
+        if not federated and not isinstance(error, OSError):
+            raise
+        what = "a SERVICE call failed" if federated else "the query failed"
+        raise CliError(f"{what}: {error}" + ("; check the endpoint's URL, or query it directly" if federated else ""), 1) from error
+    sys.stdout.buffer.write(output)
     sys.stdout.flush()
 
 
