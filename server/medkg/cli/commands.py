@@ -3,7 +3,6 @@ calls the core modules."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -19,6 +18,7 @@ from medkg.cli.common import (
     _seconds,
     _vocab_files,
     app,
+    write_out,
 )
 from medkg.graph.namespaces import DEFAULT_BASE
 
@@ -79,7 +79,7 @@ def query(
 
     if list_competency:
         for number, path in resources.competency_queries().items():
-            sys.stdout.write(f"{number}  {path.stem}\n    {resources.competency_title(path)}\n")
+            write_out(f"{number}  {path.stem}\n    {resources.competency_title(path)}\n")
         return
     if query is None and competency is None:
         ctx.fail("Missing argument 'QUERY': give a query, or --competency NAME (medkg query --list-competency lists them)")
@@ -105,8 +105,7 @@ def query(
             raise
         what = "a SERVICE call failed" if federated else "the query failed"
         raise CliError(f"{what}: {error}" + ("; check the endpoint's URL, or query it directly" if federated else ""), 1) from error
-    sys.stdout.buffer.write(output)
-    sys.stdout.flush()
+    write_out(output)
 
 
 @app.command()
@@ -150,13 +149,7 @@ def validate(
     if engine not in ("oxigraph", "pyshacl"):
         raise CliError(f"--engine must be oxigraph or pyshacl, not {engine!r}", 2)
     report = validate_graph(paths or None, shapes=shapes or None, engine=engine, progress=tty_progress(), base=base)
-    if fmt == "json":
-        sys.stdout.write(report.to_json() + "\n")
-    elif fmt == "turtle":
-        sys.stdout.write(report.to_turtle())
-    else:
-        sys.stdout.write(report.to_text())
-    sys.stdout.flush()
+    write_out(report.to_json() + "\n" if fmt == "json" else report.to_turtle() if fmt == "turtle" else report.to_text())
     if not report.conforms:
         count = len(report.violations)
         raise CliError(f"the graph does not conform: {count} violation{'' if count == 1 else 's'} (listed above)", 1)

@@ -76,6 +76,18 @@ class CliError(Exception):
         self.code = code
 
 
+def write_out(data: str | bytes) -> None:
+    """Writes ``data`` to standard output; a full disk or closed file is a CliError (exit 2), and a
+    reader that went away (``| head``) is left to ``main``, which exits quietly."""
+    try:
+        sys.stdout.buffer.write(data.encode() if isinstance(data, str) else data)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise CliError(f"cannot write the output: {error.strerror or error}; write it somewhere else", 2) from None
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"medkg {__version__}")

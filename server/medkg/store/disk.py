@@ -295,11 +295,11 @@ def claim_directory(directory: Path) -> IO[str] | None:
     check_directory(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        lock = open(directory / SERVING, "a+", encoding="utf-8")
+        lock = open(directory / SERVING, "a+", encoding="utf-8")  # noqa: SIM115 (held open for the process's life: the lock)
     except OSError:
         if not (directory / SERVING).is_file():
             return None
-        lock = open(directory / SERVING, encoding="utf-8")
+        lock = open(directory / SERVING, encoding="utf-8")  # noqa: SIM115
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
