@@ -128,7 +128,7 @@ def _vocab_files(option: str | None) -> list[Path]:
         return []
     from medkg.vocabularies.cache import VocabularyError, ensure_built
 
-    names = [n.strip() for n in option.split(",") if n.strip()]
+    names = [n.strip() for n in option.split(",")]  # an empty name is refused by check_names
     try:
         return ensure_built(names, progress=_vocab_progress(),
                             announce=lambda message: typer.echo(f"medkg: {message}", err=True))

@@ -69,7 +69,10 @@ class Status:
 
 def check_names(names: Sequence[str]) -> list[str]:
     """``names`` in build order, duplicates removed ("all" means all); VocabularyError naming the
-    valid names for an unknown one."""
+    valid names for an unknown one, or for no name at all (an empty --vocab would load nothing, silently)."""
+    if not names or any(not n.strip() for n in names):
+        raise VocabularyError(f"a vocabulary name is empty: give one or more of {', '.join(m.NAMES)} (or all), "
+                              "separated by commas")
     wanted = set(m.NAMES if "all" in names else names)
     unknown = sorted(wanted - set(m.NAMES))
     if unknown:
