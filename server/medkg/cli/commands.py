@@ -21,6 +21,7 @@ from medkg.cli.common import (
     write_out,
 )
 from medkg.graph.namespaces import DEFAULT_BASE
+from medkg.sparql import formats
 
 
 @app.command()
@@ -37,8 +38,8 @@ def query(
             "--format",
             "-f",
             help=(
-                "table (default), or json / xml / csv / tsv for SELECT and ASK, "
-                "turtle / ntriples / rdfxml / jsonld for CONSTRUCT and DESCRIBE."
+                f"table (default, any query), or {' / '.join(f.name for f in formats.RESULTS_FORMATS)} for SELECT and ASK, "
+                f"{' / '.join(f.name for f in formats.GRAPH_FORMATS)} for CONSTRUCT and DESCRIBE."
             ),
         ),
     ] = "table",
@@ -99,7 +100,8 @@ def query(
     store = new_store(paths, base, _vocab_files(vocab))
     try:  # results are lazy: a SERVICE call runs (and fails) while they are read
         result = run_query(store, text, base=base, base_iri=base)
-        output = render_table(as_table(result, base)).encode() if fmt == "table" else serialize(result, fmt, base)
+        fmt = fmt.lower()
+        output = render_table(as_table(result, base)).encode() if fmt == "table" else serialize(result, fmt, base, also=("table",))
     except (OSError, SyntaxError, ValueError, RuntimeError) as error:  # the last three: a remote answer unreadable
         if not federated and not isinstance(error, OSError):
             raise
