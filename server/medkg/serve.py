@@ -68,6 +68,12 @@ def serve(settings: Settings, *, validate: bool = True, access_log: bool = False
     except StoreOptionError as error:
         raise ServeError(str(error), 2) from error
     backend = engine.backend
+    claim = getattr(backend, "claim", None)  # an on-disk store: one serving process per folder
+    try:
+        if claim is not None:
+            claim()
+    except StoreOptionError as error:
+        raise ServeError(str(error), 2) from error
     backend.load()  # RdfInputError (exit 2) before anything else
     # A reopened on-disk store whose content was validated when it was loaded is not validated again.
     if validate and not getattr(backend, "validated", False):

@@ -7,7 +7,7 @@ import pytest
 
 from medkg.graph.loading import new_store
 from medkg.writes import MalformedWrite, WriteCore, WriteRejected
-from medkg.writes.default_graph import default_graph_operation
+from medkg.writes.default_graph import whole_graph_operation
 
 B = "https://w3id.org/medkg/"
 PREFIXES = f"PREFIX medkg: <{B}concept/>\nPREFIX mkg: <{B}ontology/>\nPREFIX oboInOwl: <http://www.geneontology.org/formats/oboInOwl#>\n"
@@ -83,18 +83,46 @@ def test_named_graph_updates_are_unchanged(core: WriteCore) -> None:
     assert result.removed == 1 and _synonym(core.store, "bone fracture") == []
 
 
-@pytest.mark.parametrize("update,keyword", [("CLEAR DEFAULT", "CLEAR"), ("DROP SILENT DEFAULT", "DROP"),
-                                            (f"COPY DEFAULT TO <{B}graph/x>", "COPY"), (f"MOVE <{B}graph/x> TO DEFAULT", "MOVE"),
-                                            (f"ADD SILENT DEFAULT TO <{B}graph/x>", "ADD")])
-def test_graph_management_of_default_is_refused_with_advice(core: WriteCore, update: str, keyword: str) -> None:
-    assert default_graph_operation(update) == keyword
-    with pytest.raises(MalformedWrite, match=f"{keyword} DEFAULT .* name the graph"):
+def _whole_graph_forms() -> list[tuple[str, str, str]]:
+    """Every way to name the whole graph: (update, keyword, target), in several spellings."""
+    forms = []
+    for keyword in ("CLEAR", "DROP"):
+        for target in ("DEFAULT", "NAMED", "ALL"):
+            for silent in ("", "SILENT "):
+                forms.append((f"{keyword} {silent}{target}", keyword, target))
+    for keyword in ("COPY", "MOVE", "ADD"):
+        for silent in ("", "SILENT "):
+            forms.append((f"{keyword} {silent}DEFAULT TO <{B}graph/x>", keyword, "DEFAULT"))
+            forms.append((f"{keyword} {silent}GRAPH <{B}graph/x> TO DEFAULT", keyword, "DEFAULT"))
+            forms.append((f"{keyword} {silent}<{B}graph/x> TO DEFAULT", keyword, "DEFAULT"))
+    spelled = []
+    for update, keyword, target in forms:
+        spelled.append((update, keyword, target))
+        spelled.append((update.lower(), keyword, target))
+        spelled.append(("  " + update.replace(" ", " \n\t  ") + " ", keyword, target))  # spacing, new lines
+        spelled.append((f"# CLEAR ALL in a comment\nINSERT DATA {{ <{B}concept/x> <{B}p> 1 }} ; {update}", keyword, target))
+    return spelled
+
+
+@pytest.mark.parametrize("update,keyword,target", _whole_graph_forms())
+def test_every_whole_graph_operation_is_refused_naming_the_graph_to_use(update: str, keyword: str, target: str) -> None:
+    # DROP ALL answered a 200 and deleted the whole curated graph while CLEAR DEFAULT was refused.
+    core = WriteCore(new_store(), max_request_bytes=64 * 1024, max_changed_triples=2000)
+    before = len(core.store)
+    assert whole_graph_operation(update) == (keyword, target)
+    with pytest.raises(MalformedWrite, match=f"{keyword} {target} would act on .* name the graph instead, "
+                                             f"e.g. {keyword} GRAPH <{B}graph/data>"):
         core.update(update, token_name="alice")
+    assert len(core.store) == before
 
 
-def test_default_in_a_string_or_iri_is_not_an_operation() -> None:
-    assert default_graph_operation('INSERT DATA { <http://x/CLEAR> <http://x/p> "DROP DEFAULT" }') is None
-    assert default_graph_operation("CLEAR GRAPH <http://x/g>") is None
+def test_default_named_or_all_elsewhere_is_not_an_operation() -> None:
+    assert whole_graph_operation('INSERT DATA { <http://x/CLEAR> <http://x/p> "DROP DEFAULT" }') is None
+    assert whole_graph_operation("CLEAR GRAPH <http://x/g>") is None
+    assert whole_graph_operation("DROP SILENT GRAPH <http://x/all>") is None
+    assert whole_graph_operation("COPY <http://x/a> TO <http://x/b>") is None
+    assert whole_graph_operation("DELETE { ?s ?p ?o } USING NAMED <http://x/g> WHERE { GRAPH ?g { ?s ?p ?o } }") is None
+    assert whole_graph_operation("# DROP ALL\nCLEAR GRAPH <http://x/g>") is None
 
 
 def test_an_insert_into_a_named_graph_is_kept_by_the_fold(core: WriteCore) -> None:

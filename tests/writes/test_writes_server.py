@@ -99,6 +99,27 @@ def test_malformed_update_is_400(writable: LiveServer) -> None:
         assert graph_hash(client) == before
 
 
+@pytest.mark.parametrize("update", ["DROP ALL", "CLEAR ALL", "DROP NAMED", "clear  silent named", "CLEAR DEFAULT",
+                                    f"CLEAR GRAPH {DATA} ; DROP SILENT ALL"])
+def test_whole_graph_operations_are_400_and_change_nothing(writable: LiveServer, update: str) -> None:
+    # DROP ALL used to answer 200 with the whole curated graph gone.
+    with writable.client() as client:
+        before = graph_hash(client)
+        for request in ({"content": update, "headers": {**UPDATE, **AUTH}}, {"data": {"update": update}, "headers": AUTH}):
+            response = client.post("/sparql", **request)  # type: ignore[arg-type]
+            assert response.status_code == 400, response.text
+            assert "name the graph instead" in response.text and "graph/data" in response.text
+        assert graph_hash(client) == before
+
+
+def test_readme_no_change_example_is_409_with_its_prefix_undeclared(writable: LiveServer) -> None:
+    # README: `DELETE WHERE { medkg:no-such-concept ?p ?o }` answered 400 "Prefix not found".
+    with writable.client() as client:
+        response = client.post("/sparql", content="DELETE WHERE { medkg:no-such-concept ?p ?o }", headers={**UPDATE, **AUTH})
+        assert response.status_code == 409, response.text
+        assert response.json()["error"] == "no_change"
+
+
 def test_oversized_update_is_413(writable: LiveServer) -> None:
     with writable.client() as client:
         before = graph_hash(client)

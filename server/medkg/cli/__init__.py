@@ -41,6 +41,12 @@ def main() -> None:
         _fail("aborted", 1)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
+    except BrokenPipeError:  # the reader went away (medkg query ... | head): not an error to report
+        _quiet_exit()
+    except OSError as error:  # a file or folder the command needed, not anticipated above
+        where = f" ({error.filename})" if error.filename else ""
+        _fail(f"a file or folder could not be used{where}: {error.strerror or error}; check the paths given "
+              "and the space left", 2)
     except Exception as error:
         # Usage errors: click's, or those of the copy of click that typer >= 0.26 carries (not
         # click.ClickException subclasses), so recognised by what they can do.
@@ -49,6 +55,14 @@ def main() -> None:
             show()
             sys.exit(code)
         _fail(f"unexpected error: {type(error).__name__}: {error}", 1)
+
+
+def _quiet_exit() -> None:
+    # Python would complain again when flushing stdout at exit: point it at /dev/null first.
+    import os
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(141)  # as a process killed by SIGPIPE (128 + 13)
 
 
 def _fail(message: str, code: int) -> None:

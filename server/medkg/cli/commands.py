@@ -3,7 +3,6 @@ calls the core modules."""
 
 from __future__ import annotations
 
-import sys
 import textwrap
 from pathlib import Path
 from typing import Annotated, Optional
@@ -15,12 +14,16 @@ from medkg.cli.common import (
     CliError,
     Command,
     VocabOption,
+    _port,
     _read_query,
     _root_path,
+    _seconds,
     _vocab_files,
     app,
+    write_out,
 )
 from medkg.graph.namespaces import DEFAULT_BASE
+from medkg.sparql import formats
 
 
 @app.command(cls=Command)
@@ -37,8 +40,8 @@ def query(
             "--format",
             "-f",
             help=(
-                "table (default), or json / xml / csv / tsv for SELECT and ASK, "
-                "turtle / ntriples / rdfxml / jsonld for CONSTRUCT and DESCRIBE."
+                f"table (default, any query), or {' / '.join(f.name for f in formats.RESULTS_FORMATS)} for SELECT and ASK, "
+                f"{' / '.join(f.name for f in formats.GRAPH_FORMATS)} for CONSTRUCT and DESCRIBE."
             ),
         ),
     ] = "table",
@@ -55,6 +58,9 @@ def query(
     list_competency: Annotated[
         bool, typer.Option("--list-competency", help="List the packaged competency questions (number, name, question) and exit.")
     ] = False,
+    allow_service: Annotated[
+        bool, typer.Option("--allow-service", help="Allow SPARQL SERVICE (federated queries that make medkg fetch URLs). Off by default, as on the server.")
+    ] = False,
     base: BaseOption = DEFAULT_BASE,
 ) -> None:
     """Run a SPARQL query on the packaged graph, no server needed.
@@ -64,16 +70,20 @@ def query(
     vocabularies' graphs with --vocab). Relative IRIs resolve against the graph's base (--base;
     so DESCRIBE <concept/sacrum> is medkg:sacrum) unless the query has a BASE line.
 
-    Exit 0 on success, 1 when the query is invalid, 2 when an input cannot be read.
+    SERVICE (a federated query) is refused unless --allow-service, as `medkg serve` refuses it.
+
+    Exit 0 on success, 1 when the query is invalid or fails (a SERVICE call that fails), 2 when an
+    input cannot be read or an option is wrong (SERVICE without --allow-service).
     """
     from medkg.graph import resources
     from medkg.graph.loading import new_store
     from medkg.sparql.query import as_table, render_table, run_query, serialize
+    from medkg.sparql.text import uses_service
 
     if list_competency:
         for number, path in resources.competency_queries().items():
             question = textwrap.fill(resources.competency_title(path), 100, initial_indent="    ", subsequent_indent="    ")
-            sys.stdout.write(f"{number}  {path.stem}\n{question}\n")
+            write_out(f"{number}  {path.stem}\n{question}\n")
         return
     if query is None and competency is None:
         ctx.fail("Missing argument 'QUERY': give a query, or --competency NAME (medkg query --list-competency lists them)")
@@ -86,13 +96,21 @@ def query(
             raise CliError(str(error.args[0]), 2) from None
     assert query is not None
     text = _read_query(query)
+    federated = uses_service(text)
+    if federated and not allow_service:
+        raise CliError("SERVICE (federated query) is disabled: it would make medkg fetch other URLs. Query the "
+                       "remote endpoint directly, or pass --allow-service", 2)
     store = new_store(paths, base, _vocab_files(vocab))
-    result = run_query(store, text, base=base, base_iri=base)
-    if fmt == "table":
-        sys.stdout.write(render_table(as_table(result, base)))
-    else:
-        sys.stdout.buffer.write(serialize(result, fmt, base))
-    sys.stdout.flush()
+    try:  # results are lazy: a SERVICE call runs (and fails) while they are read
+        result = run_query(store, text, base=base, base_iri=base)
+        fmt = fmt.lower()
+        output = render_table(as_table(result, base)).encode() if fmt == "table" else serialize(result, fmt, base, also=("table",))
+    except (OSError, SyntaxError, ValueError, RuntimeError) as error:  # the last three: a remote answer unreadable
+        if not federated and not isinstance(error, OSError):
+            raise
+        what = "a SERVICE call failed" if federated else "the query failed"
+        raise CliError(f"{what}: {error}" + ("; check the endpoint's URL, or query it directly" if federated else ""), 1) from error
+    write_out(output)
 
 
 @app.command(cls=Command)
@@ -136,13 +154,7 @@ def validate(
     if engine not in ("oxigraph", "pyshacl"):
         raise CliError(f"--engine must be oxigraph or pyshacl, not {engine!r}", 2)
     report = validate_graph(paths or None, shapes=shapes or None, engine=engine, progress=tty_progress(), base=base)
-    if fmt == "json":
-        sys.stdout.write(report.to_json() + "\n")
-    elif fmt == "turtle":
-        sys.stdout.write(report.to_turtle())
-    else:
-        sys.stdout.write(report.to_text())
-    sys.stdout.flush()
+    write_out(report.to_json() + "\n" if fmt == "json" else report.to_turtle() if fmt == "turtle" else report.to_text())
     if not report.conforms:
         count = len(report.violations)
         raise CliError(f"the graph does not conform: {count} violation{'' if count == 1 else 's'} (listed above)", 1)
@@ -155,11 +167,11 @@ def serve(
         typer.Argument(help="RDF files or folders to serve instead of the packaged graph.", show_default=False),
     ] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(help="TCP port to listen on (1-65535).", callback=_port)] = 8000,
     store: Annotated[str, typer.Option(help="Where the graph lives: memory; DIR, a persistent on-disk store (loaded once, reloaded when the inputs change); or the query endpoint URL of a SPARQL server that holds it, put there by medkg load: for oxigraph serve http://HOST:7878/query, for Virtuoso http://HOST:8890/sparql")] = "memory",
     no_validate: Annotated[bool, typer.Option("--no-validate", help="Serve even if the graph violates the shapes.")] = False,
     timeout: Annotated[
-        float, typer.Option(help="Seconds a query may run before it is stopped (504). Clients may ask for less with ?timeout=.", min=0.001)
+        float, typer.Option(help="Seconds a query may run before it is stopped (504). Clients may ask for less with ?timeout=.", callback=_seconds)
     ] = 30.0,
     workers: Annotated[
         Optional[int],
@@ -270,7 +282,7 @@ def load(
     update_url: Annotated[Optional[str], typer.Option(help="SPARQL Update endpoint, when not derivable from --into.", show_default=False)] = None,
     store_url: Annotated[Optional[str], typer.Option(help="Graph Store Protocol endpoint, when not derivable from --into.", show_default=False)] = None,
     protocol: Annotated[str, typer.Option(help="auto (Graph Store Protocol, else SPARQL Update), graph-store or update.")] = "auto",
-    timeout: Annotated[float, typer.Option(help="Seconds to wait on each step of each request.", min=0.001)] = 120.0,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait on each step of each request.", callback=_seconds)] = 120.0,
     no_validate: Annotated[bool, typer.Option("--no-validate", help="Load even if the graph violates the shapes.")] = False,
     base: BaseOption = DEFAULT_BASE,
 ) -> None:
@@ -291,6 +303,9 @@ def load(
 
     if not into:
         raise CliError("--into URL is required: the SPARQL query endpoint of the server to load", 2)
+    if "://" not in into:  # never written into by load: a served folder must not change under its server
+        raise CliError(f"--into {into}: give the query endpoint URL of a SPARQL server; an on-disk store folder "
+                       f"is filled by `medkg serve --store {into} [PATH ...]` itself (stop the server serving it first)", 2)
     if protocol not in ("auto", "graph-store", "update"):
         raise CliError(f"--protocol must be auto, graph-store or update, not {protocol!r}", 2)
     if graph is not None and not is_iri(graph):

@@ -3,6 +3,7 @@ building the vocabularies a --vocab names."""
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -61,6 +62,21 @@ def _root_path(value: str) -> str:
     return value
 
 
+def _port(value: int) -> int:
+    # Checked here: the resolver wraps 99999 to 34463 and 0 means "any free port", so either would
+    # start a server on a port nobody asked for.
+    if not 1 <= value <= 65535:
+        raise typer.BadParameter(f"{value} is not a TCP port: give a number from 1 to 65535")
+    return value
+
+
+def _seconds(value: float) -> float:
+    # FloatRange lets nan and inf through (nan compares false with the bound).
+    if not math.isfinite(value) or value <= 0:
+        raise typer.BadParameter(f"{value} is not a number of seconds: give a positive number, e.g. 30")
+    return value
+
+
 BaseOption = Annotated[
     str, typer.Option("--base", help="Base IRI of every IRI the project mints.", envvar="MEDKG_BASE",
                       callback=_base_iri)
@@ -80,6 +96,18 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = 1) -> None:
         super().__init__(message)
         self.code = code
+
+
+def write_out(data: str | bytes) -> None:
+    """Writes ``data`` to standard output; a full disk or closed file is a CliError (exit 2), and a
+    reader that went away (``| head``) is left to ``main``, which exits quietly."""
+    try:
+        sys.stdout.buffer.write(data.encode() if isinstance(data, str) else data)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise CliError(f"cannot write the output: {error.strerror or error}; write it somewhere else", 2) from None
 
 
 def _version(value: bool) -> None:
@@ -122,7 +150,7 @@ def _vocab_files(option: str | None) -> list[Path]:
         return []
     from medkg.vocabularies.cache import VocabularyError, ensure_built
 
-    names = [n.strip() for n in option.split(",") if n.strip()]
+    names = [n.strip() for n in option.split(",")]  # an empty name is refused by check_names
     try:
         return ensure_built(names, progress=_vocab_progress(),
                             announce=lambda message: typer.echo(f"medkg: {message}", err=True))

@@ -48,9 +48,9 @@ def vocab_build(
 
     Idempotent: a vocabulary already built from the installed sources is not built again; a new
     package release (other source bytes) is built anew. Exit 0 on success, 1 when a build fails
-    (the message says why), 2 for an unknown name.
+    (the message says why), 2 for an unknown name or a cache folder that cannot be written.
     """
-    from medkg.vocabularies.cache import VocabularyError, build, check_names
+    from medkg.vocabularies.cache import CacheFolderError, VocabularyError, build, check_names
 
     try:
         wanted = check_names(names or ["all"])
@@ -60,6 +60,8 @@ def vocab_build(
     for name in wanted:
         try:
             path, built = build(name, progress=progress)
+        except CacheFolderError as error:  # nothing was built: the environment is wrong
+            raise CliError(str(error), 2) from error
         except VocabularyError as error:
             raise CliError(str(error), 1) from error
         if progress:

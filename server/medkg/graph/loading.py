@@ -34,17 +34,23 @@ def rdf_files(paths: Iterable[Path | str], *, suffixes: tuple[str, ...] | None =
     """Files named, and the RDF files found (recursively, sorted) in folders named.
 
     ``suffixes`` limits what is picked up inside folders (files named explicitly are always kept).
+    A folder with no such file is an RdfInputError: read as "nothing", it would pass validation
+    or serve an empty graph without a word.
     """
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(
+            inside = [
                 p
                 for p in sorted(path.rglob("*"))
                 if p.is_file()
                 and (p.suffix in suffixes if suffixes else ox.RdfFormat.from_extension(p.suffix[1:]))
-            )
+            ]
+            if not inside:
+                kinds = " or ".join(suffixes) if suffixes else "RDF (.ttl, .nt, .nq, .trig, .rdf, .jsonld, ...)"
+                raise RdfInputError(path, f"the folder holds no {kinds} files; give a folder or files with the graph")
+            found.extend(inside)
         elif path.is_file():
             found.append(path)
         else:

@@ -86,7 +86,7 @@ def service_description(
             "SPARQL Update sees the default graph queries see, the union of the named graphs: a pattern without "
             "GRAPH matches across it, a triple deleted from it is deleted from every graph holding it, and a "
             f"triple inserted without GRAPH goes to{where}. CLEAR, DROP, COPY, MOVE and ADD name a graph, "
-            "never DEFAULT. An update that changes nothing is answered 409.", language="en")))
+            "never DEFAULT, NAMED or ALL. An update that changes nothing is answered 409.", language="en")))
     for fmt in (*formats.RESULTS_FORMATS, *formats.GRAPH_FORMATS):
         triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(fmt.iri)))
     dataset = ox.BlankNode("dataset")

@@ -6,12 +6,13 @@ import io
 import re
 from dataclasses import dataclass
 from functools import cache
+from collections.abc import Sequence
 from typing import IO, Union
 
 import pyoxigraph as ox
 
 from medkg.graph.namespaces import DEFAULT_BASE, converter, prefixes
-from medkg.sparql import writers
+from medkg.sparql import formats, writers
 from medkg.sparql.errors import explain
 from medkg.sparql.text import declares_dataset
 from medkg.sparql.writers import Unwritable
@@ -154,38 +155,30 @@ def render_table(table: Table) -> str:
     return "\n".join(out) + "\n"
 
 
+# The formats by name, from the one table the endpoint negotiates with (medkg.sparql.formats).
 RESULTS_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "jsonld": ox.RdfFormat.JSON_LD,
-}
+    f.name: f.engine for f in formats.RESULTS_FORMATS if isinstance(f.engine, ox.QueryResultsFormat)}
+GRAPH_FORMATS: dict[str, ox.RdfFormat] = {f.name: f.engine for f in formats.GRAPH_FORMATS if isinstance(f.engine, ox.RdfFormat)}
 
 
-def serialize(result: QueryResult, fmt: str, base: str = DEFAULT_BASE) -> bytes:
-    """Results in a named standard format (json, xml, csv, tsv; turtle, ntriples, rdfxml, jsonld).
+def serialize(result: QueryResult, fmt: str, base: str = DEFAULT_BASE, also: Sequence[str] = ()) -> bytes:
+    """Results in a named standard format (json, xml, csv, tsv; turtle, ntriples, rdfxml, jsonld,
+    nquads, trig).
 
     Raises QueryError for a format that does not fit the result's kind, or cannot carry this answer
-    (medkg.sparql.writers.Unwritable: the message names the formats that can)."""
-    if isinstance(result, ox.QueryTriples):
-        if fmt not in GRAPH_FORMATS:
-            raise QueryError(f"a graph result cannot be written as {fmt!r}; use one of {', '.join(GRAPH_FORMATS)}")
-        engine_format: ox.QueryResultsFormat | ox.RdfFormat = GRAPH_FORMATS[fmt]
-    else:
-        if fmt not in RESULTS_FORMATS:
-            raise QueryError(f"a SELECT/ASK result cannot be written as {fmt!r}; use one of {', '.join(RESULTS_FORMATS)}")
-        engine_format = RESULTS_FORMATS[fmt]
+    (medkg.sparql.writers.Unwritable), naming exactly the formats that can: ``also`` (what the
+    caller offers besides, e.g. the command line's table) and those of the result's kind."""
+    graph = isinstance(result, ox.QueryTriples)
+    names: dict[str, ox.QueryResultsFormat] | dict[str, ox.RdfFormat] = GRAPH_FORMATS if graph else RESULTS_FORMATS
+    if fmt not in names:
+        kind = "a graph (CONSTRUCT/DESCRIBE)" if graph else "a SELECT/ASK"
+        raise QueryError(f"{kind} result cannot be written as {fmt!r}; use one of {', '.join((*also, *names))}")
     output = io.BytesIO()
     try:
-        write_result(result, engine_format, output, base)
+        write_result(result, names[fmt], output, base)
     except Unwritable as error:
-        raise QueryError(f"{error.reason}; use --format {' or '.join(error.alternatives)}") from error
+        usable = (*also, *(name for name in error.alternatives if name in names))
+        raise QueryError(f"{error.reason}; use one of {', '.join(usable)}") from error
     return output.getvalue()
 
 

@@ -8,6 +8,9 @@ Layout of DIR (nothing else may be in it, so a wrong DIR is refused rather than 
     .loading-<id>/     a load in progress (or the remains of a crashed one, removed on next load)
     .writing-<id>/     a curated write in progress (or the remains of a crashed one, removed at start)
     .lock              taken while loading or writing, so two processes never change DIR at once
+    .serving           locked by the `medkg serve` process for its whole life (its pid inside): one
+                       server per folder, since each keeps its own view of the live store and a
+                       second one's writes would be lost to the first (and the other way round)
 
 A load goes into a fresh ``.loading-<id>``, is renamed to ``store-<id>``, and only then is the
 manifest replaced (atomically) to point at it. A crash at any moment leaves either the old
@@ -41,6 +44,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -59,11 +63,16 @@ from medkg.store.errors import StoreOptionError
 
 MANIFEST = "medkg-store.json"
 LOCK = ".lock"
+SERVING = ".serving"
 _FORMAT = 1  # bump when the layout or the fingerprint recipe changes: old stores reload
 
 
 class StoreDirError(StoreOptionError):
     """A --store DIR that cannot hold the store (a file, unwritable, someone else's folder)."""
+
+
+class StoreInUse(StoreDirError):
+    """Another `medkg serve` process serves this folder."""
 
 
 class CuratedWritesAtRisk(StoreDirError):
@@ -150,6 +159,13 @@ class OnDiskBackend:
         self.reloaded: bool | None = None  # after load(): True if it (re)loaded, False if reopened
         self._store: ox.Store | None = None
         self._live: Path | None = None
+        self._claim: IO[str] | None = None
+
+    def claim(self) -> None:
+        """Takes the folder for this process's life (``claim_directory``): call before ``load()``
+        in a process that serves it. StoreInUse when another process serves it."""
+        if self._claim is None:
+            self._claim = claim_directory(self.directory)
 
     @property
     def store_path(self) -> Path:
@@ -241,7 +257,7 @@ def _current(directory: Path, wanted: str) -> Path | None:
 
 
 def _ours(name: str) -> bool:
-    return name in (MANIFEST, LOCK, MANIFEST + ".tmp") or name.startswith(("store-", ".loading-", ".writing-"))
+    return name in (MANIFEST, LOCK, SERVING, MANIFEST + ".tmp") or name.startswith(("store-", ".loading-", ".writing-"))
 
 
 def check_directory(directory: Path) -> None:
@@ -269,6 +285,37 @@ def _ensure_writable(directory: Path) -> None:
         raise StoreDirError(f"--store {directory}: cannot create the folder ({error.strerror})") from error
     if not os.access(directory, os.W_OK | os.X_OK):
         raise StoreDirError(f"--store {directory}: the folder is not writable, and the store must be (re)loaded")
+
+
+def claim_directory(directory: Path) -> IO[str] | None:
+    """An exclusive, non-blocking lock on ``directory``'s ``.serving`` file, held while the returned
+    file stays open (the OS releases it when the process dies, however it dies). Raises StoreInUse,
+    naming the holder's pid, when another process holds it. None for a folder this process cannot
+    write into (a read-only store: no server can write there either, so nothing can be lost)."""
+    check_directory(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        lock = open(directory / SERVING, "a+", encoding="utf-8")  # noqa: SIM115 (held open for the process's life: the lock)
+    except OSError:
+        if not (directory / SERVING).is_file():
+            return None
+        lock = open(directory / SERVING, encoding="utf-8")  # noqa: SIM115
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.seek(0)
+        pid = lock.read().strip()
+        lock.close()
+        holder = f" (pid {pid})" if pid.isdigit() else ""
+        raise StoreInUse(
+            f"--store {directory}: the folder is being served by another medkg process{holder}; stop that "
+            "server first, or serve another folder (two servers on one folder would lose each other's writes)"
+        ) from None
+    if lock.writable():
+        lock.truncate(0)
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+    return lock
 
 
 @contextmanager

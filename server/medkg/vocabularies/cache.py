@@ -36,6 +36,24 @@ class VocabularyError(Exception):
     """A vocabulary that cannot be built: unknown name, missing source, unreadable or invalid."""
 
 
+class CacheFolderError(VocabularyError):
+    """The cache folder cannot be created or written (checked before a build parses anything)."""
+
+
+def check_writable(folder: Path) -> None:
+    """CacheFolderError unless ``folder`` exists or can be created, and a file can be written in it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".medkg-probe-", dir=folder)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        raise CacheFolderError(
+            f"cannot write the vocabulary cache folder {folder} ({error.strerror or error}): set MEDKG_CACHE_DIR "
+            "(or XDG_CACHE_HOME) to a folder you can write"
+        ) from error
+
+
 @dataclass(frozen=True)
 class Status:
     """What `medkg vocab list` says about one vocabulary."""
@@ -51,7 +69,10 @@ class Status:
 
 def check_names(names: Sequence[str]) -> list[str]:
     """``names`` in build order, duplicates removed ("all" means all); VocabularyError naming the
-    valid names for an unknown one."""
+    valid names for an unknown one, or for no name at all (an empty --vocab would load nothing, silently)."""
+    if not names or any(not n.strip() for n in names):
+        raise VocabularyError(f"a vocabulary name is empty: give one or more of {', '.join(m.NAMES)} (or all), "
+                              "separated by commas")
     wanted = set(m.NAMES if "all" in names else names)
     unknown = sorted(wanted - set(m.NAMES))
     if unknown:
@@ -149,10 +170,13 @@ def build(name: str, *, progress: Progress | None = None, validate: bool = True,
     target = out or built_path(name, files)
     if target.is_file():
         return target, False
+    check_writable(target.parent)  # before parsing for seconds, not after
     lines = sorted(_lines(name, files, progress))  # unique: _lines de-duplicates
-    target.parent.mkdir(parents=True, exist_ok=True)
     summary = json.dumps(_summary(name, lines), sort_keys=True)
-    temporary = _write_temporary(target, lines)
+    try:
+        temporary = _write_temporary(target, lines)
+    except OSError as error:  # e.g. the disk filled up meanwhile
+        raise CacheFolderError(f"cannot write {name} into {target.parent}: {error.strerror or error}") from error
     del lines  # the check reads the file: one copy of the data in memory, not three
     try:
         if validate:

@@ -107,7 +107,7 @@ SPARQL_PATH: dict[str, Any] = {
                        "default graph queries see, the union of the named graphs: a pattern without GRAPH "
                        "matches across it, a deleted triple leaves every graph holding it, and a triple "
                        "inserted without GRAPH goes to the data graph. CLEAR/DROP/COPY/MOVE/ADD DEFAULT "
-                       "are refused (400): name the graph.",
+                       "and CLEAR/DROP NAMED/ALL are refused (400): name the graph.",
         "operationId": "sparql_query_post",
         "parameters": _DATASET_PARAMETERS,
         "requestBody": {

@@ -8,8 +8,8 @@ and writes the same default graph:
 - a triple inserted into the default graph (INSERT DATA or INSERT without GRAPH, a Graph Store POST
   to ``?default``) goes to the data graph, <base>graph/data, unless the union holds it already.
 
-CLEAR, DROP, COPY, MOVE and ADD of DEFAULT would act on the whole union: they are refused
-(``default_graph_operation``), with the advice to name a graph.
+CLEAR, DROP, COPY, MOVE and ADD of DEFAULT (and CLEAR / DROP of NAMED or ALL) would act on the
+whole graph: they are refused (``whole_graph_refusal``), with the advice to name a graph.
 """
 
 from __future__ import annotations
@@ -23,16 +23,36 @@ _GRAPH_OPERATIONS = {"CLEAR", "DROP", "COPY", "MOVE", "ADD"}
 DEFAULT = ox.DefaultGraph()
 
 
-def default_graph_operation(sparql: str) -> str | None:
-    """The graph-management keyword (CLEAR, DROP, COPY, MOVE, ADD) of an operation naming DEFAULT in
-    ``sparql``, or None (SPARQL 1.1 Update, 3.2)."""
+_WHOLE = {"DEFAULT": "the default graph, which is the union of every named graph (the whole graph)",
+          "NAMED": "every named graph (the whole graph)", "ALL": "every graph (the whole graph)"}
+
+
+def whole_graph_operation(sparql: str) -> tuple[str, str] | None:
+    """(keyword, target) of the first graph-management operation in ``sparql`` whose target is
+    DEFAULT, NAMED or ALL (CLEAR/DROP SILENT? DEFAULT|NAMED|ALL; COPY/MOVE/ADD SILENT? ... with
+    DEFAULT on either side: SPARQL 1.1 Update, 3.2), or None."""
     words = [t.upper() for t in _tokens(sparql)]
     for i, word in enumerate(words):
-        if word == "DEFAULT":
-            for before in reversed(words[max(0, i - 4):i]):
-                if before in _GRAPH_OPERATIONS:
-                    return before
+        if word not in _GRAPH_OPERATIONS:
+            continue
+        start = i + 2 if words[i + 1:i + 2] == ["SILENT"] else i + 1
+        if word in ("CLEAR", "DROP"):
+            if words[start:start + 1] and words[start] in _WHOLE:
+                return word, words[start]
+        elif "DEFAULT" in words[start:start + 5]:  # (GRAPH? x | DEFAULT) TO (GRAPH? x | DEFAULT)
+            return word, "DEFAULT"
     return None
+
+
+def whole_graph_refusal(sparql: str, base: str) -> str | None:
+    """The reason to refuse ``sparql`` when it clears, drops, copies, moves or adds DEFAULT, NAMED or
+    ALL (it would act on the whole curated graph), naming the graph to use instead; else None."""
+    found = whole_graph_operation(sparql)
+    if found is None:
+        return None
+    keyword, target = found
+    return (f"{keyword} {target} would act on {_WHOLE[target]}, so it is refused: name the graph instead, "
+            f"e.g. {keyword} GRAPH <{data_graph(base).value}>")
 
 
 def data_graph(base: str) -> ox.NamedNode:

@@ -33,6 +33,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from medkg.graph.namespaces import DEFAULT_BASE, GRAPH
+from medkg.sparql.query import used_prefixes
 from medkg.sparql.text import _tokens, data_operations, uses_service
 from medkg.sparql.writers import xml_unsafe
 from medkg.store.backends import apply_change
@@ -151,7 +152,7 @@ class WriteCore:
     def update(self, sparql: str, *, token_name: str) -> WriteResult:
         """Applies a SPARQL 1.1 Update (see the module docstring). Its default graph is the one queries
         see, the union of the named graphs (medkg.writes.default_graph): MalformedWrite (400) for
-        CLEAR / DROP / COPY / MOVE / ADD DEFAULT, which would act on the whole graph."""
+        CLEAR / DROP / COPY / MOVE / ADD DEFAULT and CLEAR / DROP NAMED / ALL, which would act on the whole graph."""
         self._check_size(len(sparql.encode()))
         tokens = {t.upper() for t in _tokens(sparql)}
         if "LOAD" in tokens or uses_service(sparql):
@@ -159,23 +160,24 @@ class WriteCore:
         if self.base + PROVENANCE_GRAPH in sparql:
             raise WriteForbidden(f"the graph <{self.base + PROVENANCE_GRAPH}> is written by the server only")
 
-        operation = default_graph.default_graph_operation(sparql)
-        if operation is not None:
-            raise MalformedWrite(f"{operation} DEFAULT would act on the default graph, which is the union of every "
-                                 f"named graph (the whole graph): name the graph instead, e.g. {operation} GRAPH "
-                                 f"<{default_graph.data_graph(self.base).value}>")
+        refusal = default_graph.whole_graph_refusal(sparql, self.base)
+        if refusal is not None:
+            raise MalformedWrite(refusal)
+
+        # The prefixes a query may use undeclared, an update may too (the same mechanism: run_query's).
+        prefixes = used_prefixes(sparql, self.base)
 
         def apply(staging: ox.Store) -> None:
             own = default_graph.union_as_default(staging)  # the default graph a query sees
             try:
-                staging.update(sparql)
+                staging.update(sparql, prefixes=prefixes)
             except SyntaxError as error:
                 raise MalformedWrite(f"SPARQL Update syntax error: {error}") from error
             except (ValueError, OSError, RuntimeError) as error:  # e.g. DROP of a graph that is not there
                 raise MalformedWrite(f"the update failed: {error}") from error
             default_graph.fold_default(staging, self._store, own, self.base)  # self._store: live, under the lock
 
-        operations = _data_quads(sparql)
+        operations = _data_quads(sparql, prefixes)
         if operations is None:
             return self._transaction(apply, token_name, record=_record(sparql))
 
@@ -329,7 +331,7 @@ def _copy(store: ox.Store) -> ox.Store:
     return staging
 
 
-def _data_quads(sparql: str) -> list[tuple[str, list[ox.Quad]]] | None:
+def _data_quads(sparql: str, prefixes: dict[str, str]) -> list[tuple[str, list[ox.Quad]]] | None:
     """The quads of each operation of an INSERT DATA / DELETE DATA request, read by running it on
     an empty store; None for any other request (or one the engine refuses: the general path then
     says why)."""
@@ -337,11 +339,11 @@ def _data_quads(sparql: str) -> list[tuple[str, list[ox.Quad]]] | None:
     if operations is None or len(operations) > _MAX_DATA_OPERATIONS:
         return None
     try:
-        ox.Store().update(sparql)  # the engine's own check of the whole request
+        ox.Store().update(sparql, prefixes=prefixes)  # the engine's own check of the whole request
         out = []
         for kind, text in operations:
             scratch = ox.Store()
-            scratch.update(text)
+            scratch.update(text, prefixes=prefixes)
             quads = list(scratch.quads_for_pattern(None, None, None, None))
             if kind == "DELETE" and any(isinstance(t, ox.BlankNode) for q in quads for t in (q.subject, q.object)):
                 return None  # not allowed in DELETE DATA: the engine's refusal says so
