@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None, engine: QueryEngine | None = No
     writes = WriteGate(settings, engine)
     live = LiveStore(store) if writes.enabled else None
     reader: Any = live or store
-    statistics = DatasetStatistics(lambda: reader, statistics_beside(folder, settings.base))
+    statistics = DatasetStatistics(reader, statistics_beside(folder, settings.base))
     dataset_stats = statistics.get  # counted (or read beside the store) on first use: `medkg serve` does it before serving
 
     @asynccontextmanager
@@ -149,9 +149,9 @@ def create_app(settings: Settings | None = None, engine: QueryEngine | None = No
         assert live is not None
 
         def follow() -> None:
-            live.follow(lambda _current: engine.backend.follow(reply))  # type: ignore[attr-defined]
-            now = store_folder(engine.backend)  # an on-disk store moved to a new folder
             added, removed = parse_nquads(reply["added_quads"]), parse_nquads(reply["removed_quads"])
+            live.follow(lambda _current: engine.backend.follow(reply, added, removed))  # type: ignore[attr-defined]
+            now = store_folder(engine.backend)  # an on-disk store moved to a new folder
             statistics.follow(changed_graphs(added, removed), statistics_beside(now, settings.base))
             app.state.concepts.follow(added, removed, saved_beside=now)  # patched: ms, not a rebuild
 

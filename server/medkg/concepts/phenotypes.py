@@ -16,6 +16,7 @@ from medkg.concepts.mappings import parse_code
 from medkg.concepts.models import DiseaseMatch, PhenotypeAnnotation, PhenotypeResults, Ref
 from medkg.concepts.search import InvalidQuery
 from medkg.graph.namespaces import converter
+from medkg.graph.reach import reachable
 from medkg.sparql.client import QueryFunction, prologue, select, values
 
 HAS_PHENOTYPE = "http://purl.obolibrary.org/obo/RO_0002200"
@@ -43,12 +44,7 @@ def parse_terms(codes: list[str], base: str) -> list[tuple[str, str]]:
 
 def _descendants(index: ConceptIndex, term: str) -> set[str]:
     """The term and every term under it (skos:broader, walked in the index)."""
-    seen, frontier = {term}, [term]
-    down = index.down.get(BROADER, {})
-    while frontier:
-        frontier = [child for node in frontier for child in down.get(node, ()) if child not in seen]
-        seen.update(frontier)
-    return seen
+    return reachable(index.down.get(BROADER, {}), [term])
 
 
 def diseases(run: QueryFunction, index: ConceptIndex, terms: list[str], *, limit: int = 10,

@@ -65,10 +65,16 @@ _LOADED = 1000  # concepts of a scheme beyond which its vocabulary is loaded (th
 _VOCABULARY_OF = {"ICD10CM": ("icd-10-cm", "icd10cm"), "HP": ("hpo", "hpo")}  # prefix -> (scheme, vocab name)
 
 
+def _scheme_of(index: ConceptIndex, prefix: str) -> tuple[str, str, int]:
+    """(scheme IRI, vocabulary name for --vocab, concepts of it the graph holds) of a code prefix."""
+    scheme, name = _VOCABULARY_OF.get(prefix, ("omim", "hpo-annotations"))
+    iri = index.base + SOURCE + scheme
+    return iri, name, index.scheme_sizes.get(iri, 0)
+
+
 def _vocab_hint(index: ConceptIndex, prefix: str) -> str:
     """For a code not found: how many codes of its vocabulary the graph holds, and how to load it."""
-    scheme, name = _VOCABULARY_OF.get(prefix, ("omim", "hpo-annotations"))
-    held = index.scheme_sizes.get(index.base + SOURCE + scheme, 0)
+    _, name, held = _scheme_of(index, prefix)
     if held >= _LOADED:
         return ""
     return f" (it holds {held} concepts of this vocabulary; all of them load with medkg serve --vocab {name})"
@@ -315,8 +321,8 @@ class ConceptService:
             prefix, local = "", ""
         if prefix:
             iri = converter(self.base).expand(f"{prefix}:{local}") or ""
-            scheme = index.base + SOURCE + _VOCABULARY_OF[prefix][0]
-            if iri not in index.concepts and index.scheme_sizes.get(scheme, 0) >= _LOADED:
+            scheme, _, held = _scheme_of(index, prefix)
+            if iri not in index.concepts and held >= _LOADED:
                 raise NotFound(f"no code {prefix}:{local} in {index.schemes.get(scheme, prefix)}: well formed, but not a "
                                "code of the release the graph holds", code, self.nearby_codes(iri))
         return _mappings.map_code(self.run, index, code, system)

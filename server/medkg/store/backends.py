@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
@@ -19,7 +18,7 @@ from medkg.graph.namespaces import DEFAULT_BASE
 from medkg.sparql.engine import StoreBackend
 from medkg.store.errors import StoreOptionError
 
-__all__ = ["MemoryBackend", "StoreBackend", "StoreOptionError", "apply_change", "backend_for", "follow", "store_folder"]
+__all__ = ["MemoryBackend", "StoreBackend", "StoreOptionError", "apply_change", "backend_for", "parse_nquads", "store_folder"]
 
 
 class MemoryBackend:
@@ -49,19 +48,15 @@ class MemoryBackend:
         """After a committed write (in the zygote): the store new workers are forked with."""
         self._store = store
 
-    def follow(self, reply: dict[str, object]) -> ox.Store:
-        """After a committed write (in the front): the store, with the change applied in place."""
+    def follow(self, reply: dict[str, object], added: list[ox.Quad], removed: list[ox.Quad]) -> ox.Store:
+        """After a committed write (in the front): the store, with the change (``added`` and
+        ``removed``, the reply's N-Quads parsed: blank nodes keep the zygote's labels) applied in
+        place, as the zygote did. Readers that started before keep their snapshot; one that starts in
+        the middle could see half of it: callers hold readers off (medkg.writes.serving.LiveStore).
+        A copy of the graph instead cost ~20 s at 3.8M quads."""
         store = self.load()
-        follow(store, reply)
+        apply_change(store, added, removed)
         return store
-
-
-def follow(store: ox.Store, reply: dict[str, Any]) -> None:
-    """Applies a successful write's change (its N-Quads, blank nodes with the zygote's labels) to
-    ``store`` in place, as the zygote did (``apply_change``). Readers that started before keep their
-    snapshot; one that starts in the middle could see half of it: callers hold readers off
-    (medkg.writes.serving.LiveStore). A copy of the graph instead cost ~20 s at 3.8M quads."""
-    apply_change(store, parse_nquads(reply["added_quads"]), parse_nquads(reply["removed_quads"]))
 
 
 def apply_change(store: ox.Store, added: Iterable[ox.Quad], removed: Iterable[ox.Quad]) -> None:

@@ -186,8 +186,9 @@ class OnDiskBackend:
         """After a committed write (in the zygote): new workers open ``name``."""
         self._live = self.directory / name
 
-    def follow(self, reply: dict[str, object]) -> ox.Store:
-        """After a committed write (in the front): reopen the new live store."""
+    def follow(self, reply: dict[str, object], added: list[ox.Quad], removed: list[ox.Quad]) -> ox.Store:
+        """After a committed write (in the front): reopen the new live store (which holds the
+        change ``added`` / ``removed`` already)."""
         self.moved_to(str(reply["store"]))
         self._store = ox.Store.read_only(str(self.store_path))
         return self._store

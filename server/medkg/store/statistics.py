@@ -10,7 +10,7 @@ description), so an answer never gives counts the graph no longer has, and a wri
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
@@ -23,10 +23,10 @@ SUFFIX = ".statistics.pickle"
 
 
 class DatasetStatistics:
-    """The statistics of the store ``store()`` returns (a pyoxigraph Store or anything with its
-    ``query`` and ``named_graphs``). ``saved``: where an on-disk store keeps them (None: nowhere)."""
+    """The statistics of ``store`` (a pyoxigraph Store, or anything with its ``query`` and
+    ``named_graphs``, such as a LiveStore). ``saved``: where an on-disk store keeps them (None: nowhere)."""
 
-    def __init__(self, store: Callable[[], Any], saved: SavedBeside | None = None) -> None:
+    def __init__(self, store: Any, saved: SavedBeside | None = None) -> None:
         self._store = store
         self._saved = saved
         self._lock = threading.Lock()
@@ -41,7 +41,7 @@ class DatasetStatistics:
                 counted = self._first_count()
                 self._union, self._named = counted[0], counted[1:]
             elif self._union is None:
-                self._union = graph_statistics(self._store(), None)
+                self._union = graph_statistics(self._store, None)
                 if self._saved is not None:
                     self._saved.save(self._saved.key(), [self._union, *self._named])
             return [self._union, *self._named]
@@ -52,7 +52,7 @@ class DatasetStatistics:
         found = saved.load(key) if saved is not None else None
         if isinstance(found, list) and found and all(isinstance(s, GraphStatistics) for s in found):
             return found
-        counted = dataset_statistics(self._store())
+        counted = dataset_statistics(self._store)
         if saved is not None:
             saved.save(key, counted)
         return counted
@@ -61,7 +61,7 @@ class DatasetStatistics:
         """After a committed write that changed the named graphs ``graphs`` (IRIs): counts those again
         now (curated graphs: milliseconds); the default graph, the union of all, when next asked.
         ``saved``: where the store now keeps them."""
-        store = self._store()
+        store = self._store
         with self._lock:
             self._saved = saved if saved is not None else self._saved
             if self._named is None:  # never asked for: all is counted when first asked
