@@ -55,14 +55,12 @@ def _check_port(host: str, port: int) -> None:
             raise ServeError(f"cannot listen on {host}:{port}: {error.strerror}; check --host and --port", 2) from None
 
 
-def serve(settings: Settings, *, validate: bool = True, access_log: bool = False) -> None:
-    """Loads, validates, forks the query workers, then serves until interrupted."""
-    import uvicorn
-
+def _start(settings: Settings, validate: bool) -> tuple[Any, int, Any]:
+    """The started engine, the number of triples it serves and the app; ServeError (with its exit
+    status) for a reason not to start."""
     from medkg.app import create_app, new_engine
     from medkg.store.backends import StoreOptionError
 
-    _check_port(settings.host, settings.port)  # before loading, and before announcing anything
     try:
         engine = new_engine(settings)
     except StoreOptionError as error:
@@ -80,13 +78,33 @@ def serve(settings: Settings, *, validate: bool = True, access_log: bool = False
         _validate_or_exit(settings)
         if hasattr(backend, "mark_validated"):
             backend.mark_validated()
-    app = create_app(settings, engine)
-    triples = app.state.dataset_statistics()[0].triples  # counted now, not on the first request
-    engine.start()  # fork the zygote before uvicorn starts any thread
-    # The concept index holds millions of long-lived objects with the vocabularies loaded: out of
-    # the cyclic collector's sight, or each full collection walks them all again (measured: a broad
-    # search paid ~40% of its time for it; benchmarks/README.md). Refcounting still frees them.
-    gc.freeze()
+    # The zygote is forked before the app loads the concept index: it and the query workers do
+    # not hold the index (less memory, quicker forks), and they start while the index loads.
+    engine.start()
+    # The app makes millions of long-lived objects (the concept index, with the vocabularies) and
+    # no garbage: the cyclic collector, left on, would walk them all once more (~0.3 s of a
+    # restart; benchmarks/README.md), and again at each full collection after (a broad search
+    # paid ~40% of its time for it). So it is off meanwhile, and what is made is frozen: out of
+    # its sight for good. Refcounting still frees it.
+    gc.disable()
+    try:
+        app = create_app(settings, engine)
+        triples = app.state.dataset_statistics()[0].triples  # counted now, not on the first request
+    except BaseException:
+        engine.stop()
+        raise
+    finally:
+        gc.freeze()
+        gc.enable()
+    return engine, triples, app
+
+
+def serve(settings: Settings, *, validate: bool = True, access_log: bool = False) -> None:
+    """Loads, validates, forks the query workers, then serves until interrupted."""
+    import uvicorn
+
+    _check_port(settings.host, settings.port)  # before loading, and before announcing anything
+    engine, triples, app = _start(settings, validate)
     print(
         f"medkg: serving {triples} triples on http://{settings.host}:{settings.port}/sparql "
         f"({settings.workers} query workers, {settings.query_timeout:g} s query timeout)",
@@ -108,6 +126,7 @@ def uvicorn_options(settings: Settings, *, access_log: bool = False) -> dict[str
         "port": settings.port,
         "root_path": settings.root_path,
         "loop": "auto",  # uvloop when installed (a dependency on Linux and macOS)
+        "ws": "none",  # no WebSocket routes: nor their protocol modules to import
         "http": limited_protocol(settings.max_request_bytes + 8192, settings.max_header_bytes),
         "limit_concurrency": settings.max_connections,
         "access_log": access_log,

@@ -27,7 +27,6 @@ from medkg.web.sparql import (
 )
 from medkg.web.writes import WriteGate, WriteRefused, success_body
 from medkg.writes.serving import request_graph_store
-from medkg.writes.transaction import GraphStoreOperation
 
 PATHS = ("/store",)
 ALLOWED_METHODS = b"GET, HEAD, PUT, POST, DELETE, OPTIONS"
@@ -89,6 +88,8 @@ class GraphStoreEndpoint:
                                     "send RDF (text/turtle, application/n-triples, application/rdf+xml, ...)")
             content_type = media
             data = await self.sparql._read_body(receive, headers)
+        from medkg.writes.transaction import GraphStoreOperation  # loaded by write servers only
+
         reply = await self.writes.write(request_graph_store(GraphStoreOperation(method, graph, data, content_type), name))
         status = 201 if method != "DELETE" and not exists else 200
         await respond(send, status, success_body(reply, status), JSON_TYPE, cors)

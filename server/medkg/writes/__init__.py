@@ -13,17 +13,35 @@ May import: medkg.graph, medkg.sparql, medkg.validation and medkg.store.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from medkg.writes.auth import AuthError, WriteToken, check_bearer, token_from
-from medkg.writes.transaction import (
-    GraphStoreOperation,
-    MalformedWrite,
-    WriteCore,
-    WriteError,
-    WriteForbidden,
-    WriteRejected,
-    WriteResult,
-    WriteTooLarge,
-)
+
+if TYPE_CHECKING:
+    from medkg.writes.transaction import (
+        GraphStoreOperation,
+        MalformedWrite,
+        WriteCore,
+        WriteError,
+        WriteForbidden,
+        WriteRejected,
+        WriteResult,
+        WriteTooLarge,
+    )
+
+_TRANSACTION = {"GraphStoreOperation", "MalformedWrite", "WriteCore", "WriteError", "WriteForbidden",
+                "WriteRejected", "WriteResult", "WriteTooLarge"}
+
+
+def __getattr__(name: str) -> Any:
+    # The transaction module (with rdflib and the validator) loads on first use (PEP 562): a
+    # read-only server, which only checks tokens, starts without it (~0.2 s of a restart).
+    if name in _TRANSACTION:
+        from medkg.writes import transaction
+
+        return getattr(transaction, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AuthError",

@@ -25,17 +25,12 @@ import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from medkg.writes.transaction import (
-    GraphStoreOperation,
-    WriteCore,
-    WriteError,
-    WriteRejected,
-    WriteResult,
-)
+if TYPE_CHECKING:  # imported where used: a read-only server never loads the write machinery
+    from medkg.writes.transaction import GraphStoreOperation, WriteCore, WriteResult
 
 log = logging.getLogger("medkg.writes")
 
@@ -55,6 +50,8 @@ def _nquads(quads: Iterable[ox.Quad]) -> str:
 
 def run_write(core: WriteCore, request: dict[str, Any]) -> tuple[dict[str, Any], WriteResult | None]:
     """Runs one write request on ``core``: (the reply, the result when it was applied)."""
+    from medkg.writes.transaction import GraphStoreOperation, WriteError, WriteRejected
+
     try:
         if request["kind"] == "update":
             result = core.update(request["update"], token_name=request["token_name"])
@@ -94,12 +91,15 @@ class MemoryWriter:
         self.read_only_graphs = read_only_graphs  # WriteCore's: the imported vocabularies' graphs
         self._core: WriteCore | None = None
         from medkg.validation.inputs import load_shapes
+        from medkg.writes import transaction  # noqa: F401 - loaded now, inherited by the zygote
 
         # Parsed now, in the serving process, and inherited by the zygote: not by the first write.
         self._shapes = load_shapes(base=base)
 
     def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
         if self._core is None:
+            from medkg.writes.transaction import WriteCore
+
             self._core = WriteCore(self.backend.load(), base=self.base, shapes=self._shapes,
                                    max_request_bytes=self.max_request_bytes, in_place=True,
                                    read_only_graphs=self.read_only_graphs)
@@ -161,6 +161,7 @@ class DiskWriter:
 
     def _write(self, request: dict[str, Any]) -> dict[str, Any]:
         from medkg.store.disk import apply_write_in_new_process
+        from medkg.writes.transaction import WriteCore
 
         live = self.backend.store_path
         core = WriteCore(ox.Store.read_only(str(live)), base=self.base, shapes=self._shapes,
