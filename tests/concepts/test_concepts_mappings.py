@@ -51,6 +51,17 @@ def test_an_overlapping_mapping_of_a_broader_code_is_not_carried_down(service: C
     result = service.map_code(code)
     assert result.best is None and result.alternatives == []
     assert len(result.tried) == len(set(result.tried)) and result.tried[-1] == "ICD10CM:S32"
+    assert result.message is not None and f"no curated concept maps ICD10CM:{code}" in result.message
+
+
+@pytest.mark.parametrize("code", ["S32.10XA", "S32.009A", "M80.08XA", "Z99.89", "HP:0002659", "HP:0000001",
+                                  "SNOMEDCT_US:279039007", "SNOMEDCT_US:1", "UMLS:C0000000"])
+def test_a_mapping_says_why_when_it_finds_no_concept(service: ConceptService, code: str) -> None:
+    result = service.map_code(code)
+    if result.best is None:  # a sentence naming the code and what to try instead
+        assert result.message and result.code in result.message and "/api/search" in result.message
+    else:
+        assert result.message is None
 
 
 def test_mappings_carried_down_are_exactly_the_inheritable_ones(service: ConceptService) -> None:

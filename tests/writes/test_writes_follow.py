@@ -58,6 +58,46 @@ def test_an_update_that_would_change_a_vocabulary_is_403_and_changes_nothing(cor
     assert set(core.store.quads_for_pattern(None, None, None, None)) == before
 
 
+# Each graph-management operation that would change a vocabulary's graph, in the spellings an IRI
+# may take; checked by name, so refused alike whether or not the store holds that vocabulary.
+_HPO = graph_iri("hpo")
+_MANAGEMENT = [
+    f"DROP GRAPH <{_HPO}>",
+    f"DROP SILENT GRAPH <{_HPO}>",
+    f"CLEAR SILENT GRAPH <{_HPO}>",
+    f"CREATE GRAPH <{_HPO}>",
+    f"PREFIX g: <{_HPO.rsplit('/', 1)[0]}/>\nDROP GRAPH g:hpo",
+    f"BASE <{_HPO.rsplit('/', 2)[0]}/>\nCLEAR GRAPH <graph/hpo>",
+    f"ADD SILENT GRAPH <{DATA}> TO GRAPH <{_HPO}>",
+    f"COPY <{DATA}> TO <{_HPO}>",
+    f"MOVE GRAPH <{_HPO}> TO GRAPH <{DATA}>",  # a move empties its source
+    f"INSERT DATA {{ GRAPH <{DATA}> {{ medkg:osteoporosis oboInOwl:hasExactSynonym \"x\" }} }} ;\n# DROP\ndrop graph <{_HPO}>",
+]
+
+
+@pytest.mark.parametrize("with_vocabulary", [True, False], ids=["loaded", "absent"])
+@pytest.mark.parametrize("update", _MANAGEMENT)
+def test_graph_operations_on_a_vocabulary_graph_are_403_loaded_or_not(update: str, with_vocabulary: bool) -> None:
+    store = new_store()
+    if with_vocabulary:
+        store.load(path=str(SLICE), format=ox.RdfFormat.TRIG)
+    core = WriteCore(store, in_place=True, read_only_graphs=VOCABULARY_GRAPHS)
+    before = set(store.quads_for_pattern(None, None, None, None))
+    with pytest.raises(WriteForbidden) as refused:
+        core.update(PREFIXES + update, token_name="curator")
+    assert f"<{_HPO}> holds an imported vocabulary" in str(refused.value)
+    assert set(core.store.quads_for_pattern(None, None, None, None)) == before
+
+
+def test_reading_a_vocabulary_graph_in_a_graph_operation_is_not_refused_by_name() -> None:
+    from medkg.writes.graph_operations import changed_graphs
+
+    assert changed_graphs(f"COPY GRAPH <{_HPO}> TO GRAPH <{DATA}>", {}) == {DATA}
+    assert changed_graphs(f"ADD <{_HPO}> TO <{DATA}>", {}) == {DATA}
+    assert changed_graphs(f"INSERT {{ GRAPH <{DATA}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{_HPO}> {{ ?s ?p ?o }} }}", {}) == set()
+    assert changed_graphs("DROP GRAPH <unparsable", {}) == set()  # the engine reports it
+
+
 @pytest.mark.parametrize("method", ["PUT", "POST", "DELETE"])
 def test_a_graph_store_write_to_a_vocabulary_is_403(core: WriteCore, method: str) -> None:
     before = len(core.store)

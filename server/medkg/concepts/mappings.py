@@ -13,7 +13,7 @@ import re
 
 from medkg.concepts import identifiers
 from medkg.concepts.index import ConceptIndex
-from medkg.concepts.models import Code, CodeMappingResult, CodeMatch, Ref
+from medkg.concepts.models import Code, CodeMappingResult, CodeMatch, ConceptRef, Ref
 from medkg.concepts.search import InvalidQuery
 from medkg.graph.namespaces import converter
 from medkg.sparql.client import QueryFunction, iri, literal, prologue, select, values
@@ -201,10 +201,25 @@ def map_code(run: QueryFunction, index: ConceptIndex, text: str, system: str | N
         matches = [m.model_copy(update={"chain": _chain(index, start, m)}) for m in matches]
         code, via = f"{result_system}:{local}", []
     rank = {p: i for i, p in enumerate(MATCHES)}
+    message = None if matches else _why_none(index, code, via, tried)
     matches.sort(key=lambda m: (m.steps, rank.get(conv.expand(m.predicate) or "", 9), m.concept.label.casefold()))
     return CodeMappingResult(input=text, code=code, system=result_system, via=via,
                              tried=[c if "://" not in c else conv.compress(c) or c for c in tried],
-                             best=matches[0] if matches else None, alternatives=matches[1:])
+                             best=matches[0] if matches else None, alternatives=matches[1:], message=message)
+
+
+def _why_none(index: ConceptIndex, code: str, via: list[ConceptRef], tried: list[str]) -> str:
+    """The sentence saying why no curated concept was found for ``code``."""
+    if code.split(":", 1)[0] not in ("ICD10CM", "HP") and not via:
+        return (f"no HPO term of the graph cross-references {code}, so no concept is reached through HPO; "
+                "search for its name with /api/search")
+    above = [index.curie(c) or c for c in tried if (index.curie(c) or c) != code]
+    walked = f" or the codes above it ({', '.join(above)})" if above else ""
+    held = converter(index.base).expand(code) in index.concepts
+    record = f"the code's own record is at /api/concepts/{code}, and " if held else ""
+    return (f"no curated concept maps {code}{walked} by an exact, close or narrow match (a broad or related "
+            f"match of a code above is not carried down to narrower codes); {record}/api/search finds "
+            "concepts by name")
 
 
 def _chain(index: ConceptIndex, start: str, match: CodeMatch) -> list[str]:

@@ -270,6 +270,7 @@ class CodeMappingResult(_Model):
     tried: list[str] = Field(description="Codes looked for, from the input up to the top")
     best: CodeMatch | None
     alternatives: list[CodeMatch] = []
+    message: str | None = Field(default=None, description="Why no concept was found, when best is null")
 
 
 class PhenotypeAnnotation(_Model):

@@ -82,8 +82,9 @@ class WriteGate:
 
 # A write that changes nothing is not answered 200: a curator would read that as done (issue 14).
 _NO_CHANGE = {
-    "update": "nothing changed: the update deleted no triple (its patterns matched none, or the triples are "
-              "not in the graph) and inserted none that was not there already. Updates see the default graph "
+    "update": "nothing changed: the update deleted no triple (its patterns matched none, the triples are not "
+              "in the graph, or the graph it clears, drops or moves holds none) and inserted none that was not "
+              "there already. Updates see the default graph "
               "queries see, the union of the named graphs; check what it matches with a SELECT of the same WHERE.",
     "graph_store": "nothing changed: the graph already holds exactly these triples.",
 }

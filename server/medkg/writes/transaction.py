@@ -39,7 +39,7 @@ from medkg.sparql.writers import xml_unsafe
 from medkg.store.backends import apply_change
 from medkg.validation import load_shapes, validate_store
 from medkg.validation.report import ValidationReport
-from medkg.writes import default_graph, focus
+from medkg.writes import default_graph, focus, graph_operations
 
 PROVENANCE_GRAPH = GRAPH + "provenance"
 PROVENANCE_PREFIX = "source/write-"  # activities: <base>source/write-<uuid>
@@ -166,6 +166,7 @@ class WriteCore:
 
         # The prefixes a query may use undeclared, an update may too (the same mechanism: run_query's).
         prefixes = used_prefixes(sparql, self.base)
+        self._check_writable(graph_operations.changed_graphs(sparql, prefixes))
 
         def apply(staging: ox.Store) -> None:
             own = default_graph.union_as_default(staging)  # the default graph a query sees
