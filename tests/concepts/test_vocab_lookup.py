@@ -204,3 +204,68 @@ def test_phenotype_errors(service: ConceptService) -> None:
         service.diseases_with_phenotypes(["HP:12"])
     with pytest.raises(NotFound, match="no HPO term"):
         service.diseases_with_phenotypes(["HP:0000001", "HP:9999999"])
+
+
+def _iri(service: ConceptService, curie: str) -> str:
+    from medkg.graph.namespaces import converter
+
+    return converter(service.base).expand(curie) or curie
+
+
+def _reference_matches(service: ConceptService, terms: list[str]) -> dict[str, set[str]]:
+    """disease CURIE -> query terms it matches, by the engine's own property path (not the index)."""
+    from medkg.sparql.client import prologue, select
+
+    found: dict[str, set[str]] = {}
+    for term in terms:
+        rows = select(service.run, prologue(service.base) + f"""SELECT DISTINCT ?d WHERE {{
+            ?d <http://purl.obolibrary.org/obo/RO_0002200> ?hp . ?hp skos:broader* <{_iri(service, term)}> }}""")
+        for row in rows:
+            found.setdefault(service.index.curie(row["d"].value) or "", set()).add(term)
+    return found
+
+
+def _under(service: ConceptService, phenotype: str, term: str) -> bool:
+    return bool(service.run(f"ASK {{ <{_iri(service, phenotype)}> <http://www.w3.org/2004/02/skos/core#broader>* "
+                            f"<{_iri(service, term)}> }}"))
+
+
+def _annotation_sources(service: ConceptService, disease: str, phenotype: str) -> set[str]:
+    from medkg.sparql.client import prologue, select
+
+    rows = select(service.run, prologue(service.base) + f"""SELECT ?src WHERE {{
+        ?ax owl:annotatedSource <{_iri(service, disease)}> ; owl:annotatedProperty <http://purl.obolibrary.org/obo/RO_0002200> ;
+            owl:annotatedTarget <{_iri(service, phenotype)}> ;
+            dcterms:source ?src }}""")
+    return {service.index.curie(row["src"].value) or row["src"].value for row in rows}
+
+
+@pytest.mark.parametrize("terms", [["HP:0000939"], ["HP:0002659"], ["HP:0004349"], ["HP:0000939", "HP:0002659"],
+                                   ["HP:0004349", "HP:0002756", "HP:0000939"], ["HP:0000001"]])
+def test_phenotype_lookup_agrees_with_the_graph(service: ConceptService, terms: list[str]) -> None:
+    """Every disease, its count and its terms, page after page, as a property path over the store
+    says; each annotation shown is a has-phenotype fact under a query term, with its axiom's sources."""
+    expected = _reference_matches(service, terms)
+    seen: dict[str, set[str]] = {}
+    offset = 0
+    while True:
+        page = service.diseases_with_phenotypes(terms, limit=2, offset=offset)
+        assert page.total == len(expected)
+        for match in page.diseases:
+            seen[match.disease.curie or ""] = set(match.matched_terms)
+            assert match.matched == len(match.matched_terms)
+            covered: set[str] = set()
+            for annotation in match.annotations:
+                under = {t for t in terms if _under(service, annotation.phenotype.curie or "", t)}
+                assert annotation.matches in under  # the first query term it is, or is under
+                assert annotation.matches == min(under, key=terms.index)
+                covered |= under
+                assert {r.curie for r in annotation.references} == _annotation_sources(
+                    service, match.disease.curie or "", annotation.phenotype.curie or "")
+            assert covered == set(match.matched_terms)  # each term matched shows the facts that match it
+        counts = [m.matched for m in page.diseases]
+        assert counts == sorted(counts, reverse=True)
+        offset += 2
+        if offset >= page.total:
+            break
+    assert seen == expected
