@@ -178,12 +178,20 @@ def workloads(count: int) -> dict[str, list[str]]:
     vocab = [f"ICD10CM:{c}" for c in icd_codes[: count // 3]] + hpo[1 :: len(hpo) // count][: count // 3]
     vocab += diseases[:: max(1, len(diseases) // count)][: count - len(vocab)]
     quote = urllib.parse.quote
+    # Phenotype-driven lookup: terms from every depth of HPO (the first ones near its top, with
+    # thousands of descendants), one to three terms per request.
+    phenotypes = [hpo[1 + i * (len(hpo) // count):][:1 + i % 3] for i in range(count)]
     return {
         "lookup, curated concepts": [f"/api/concepts/{quote(c)}" for c in concepts[:count]],
         "lookup, vocabulary codes": [f"/api/concepts/{quote(c)}" for c in vocab],
         "search, curated words": [f"/api/search?q={quote(q)}&limit=10" for q in searches],
         "map, ICD-10-CM codes under mapped categories": [f"/api/mappings?code={quote(c)}" for c in mapped[::max(1, len(mapped) // count)][:count]],
         "map, ICD-10-CM codes (every kind)": [f"/api/mappings?code={quote(c)}" for c in icd_codes],
+        "phenotypes, HPO terms (1-3, every depth)": ["/api/phenotypes/diseases?" + "&".join(f"hpo={quote(t)}" for t in terms)
+                                                     for terms in phenotypes],
+        "phenotypes, terms high in HPO": ["/api/phenotypes/diseases?" + "&".join(f"hpo={t}" for t in terms) for terms in
+                                          (["HP:0000118"], ["HP:0000924"], ["HP:0000118", "HP:0000939"],
+                                           ["HP:0000924", "HP:0002659", "HP:0000939"], ["HP:0000001"])][:count],
     }
 
 
@@ -237,6 +245,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=60, help="distinct requests per workload (default 60)")
+    parser.add_argument("--restarts", type=int, default=3, help="restarts of the on-disk store (default 3)")
     parser.add_argument("--writes", type=int, default=3, help="one-triple writes per server (default 3)")
     parser.add_argument("--write-pause", type=float, default=2.0,
                         help="seconds between writes (default 2: a curator's writes come seconds apart, and the "
@@ -286,7 +295,8 @@ def main() -> None:
         starts[f"memory, {label}"] = (server.started, server.peak_rss)
     folder = Path(tempfile.mkdtemp(prefix="medkg-vocab-serving-"))
     try:
-        for label in () if args.skip_disk else ("first start", "restart"):
+        restarts = [f"restart {i + 1}" for i in range(args.restarts)]
+        for label in () if args.skip_disk else ("first start", *restarts):
             server = Server(["--vocab", "all", "--store", str(folder / "store")])
             print(f"disk {label}: /health after {server.started:.1f} s", flush=True)
             server.stop()

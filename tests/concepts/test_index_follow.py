@@ -82,7 +82,7 @@ def normal(index: ConceptIndex, ranks: bool = False) -> dict[str, Any]:
     found = {
         "entries": [_entry(e) for e in index.entries],
         "by_key": {k: [_entry(e) for e in v] for k, v in index.by_key.items()},
-        "keys": index.keys, "words": index.words, "postings": index.postings, "compact": index.compact,
+        "keys": index.keys, "words": index.words, "postings": index.postings,
         "phrases": {k: [_entry(e) for e in v] for k, v in index.phrases.items()},
         "longest_phrase": index.longest_phrase, "first_token": index.first_token,
         "curated": {k: v.model_dump() for k, v in index.concepts.curated.items()},

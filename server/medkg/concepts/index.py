@@ -49,19 +49,22 @@ class Entry:
     text: str
     scope: Scope
     synonym_type: str | None  # full IRI
-    # How this name ranks among names that match equally well: label first, then shorter.
-    order: tuple[int, int, str] = field(init=False, compare=False)
-    # The same as one int over the whole index (ties broken by the concept's label: ``rank_key``):
-    # set by _build_search, so that search ranks thousands of matches with integer comparisons.
-    rank: int = field(init=False, compare=False, default=0)
+    # Where this name ranks among all names of the index (``rank_key``), as one int, so that search
+    # ranks thousands of matches with integer comparisons: set by _build_search (spaced by RANK_GAP,
+    # so that a name added by a write fits between its neighbours: concepts.index_patch).
+    rank: int = field(compare=False, default=0)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "order", (SCOPE_RANK[self.scope], len(self.text), self.text.casefold()))
+    @property
+    def order(self) -> tuple[int, int, str]:
+        """How this name ranks among names that match equally well: label first, then shorter.
+        Computed when asked (when an index is built or patched), not kept: the saved index of the
+        full vocabularies would hold 330k more objects to load at each start."""
+        return SCOPE_RANK[self.scope], len(self.text), self.text.casefold()
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         # Pickled as its fields, rebuilt by one call: the dataclass's own __setstate__ (a loop of
         # setattr per field) was half of loading the index saved beside an on-disk store.
-        return _entry, (self.iri, self.text, self.scope, self.synonym_type, self.order, self.rank)
+        return _entry, (self.iri, self.text, self.scope, self.synonym_type, self.rank)
 
     @property
     def lay(self) -> bool:
@@ -72,22 +75,20 @@ class Entry:
         return self.synonym_type == ABBREVIATION
 
 
-def _entry(iri: str, text: str, scope: Scope, synonym_type: str | None, order: tuple[int, int, str],
-           rank: int) -> Entry:
+def _entry(iri: str, text: str, scope: Scope, synonym_type: str | None, rank: int) -> Entry:
     entry = _NEW(Entry)
     _SET_IRI(entry, iri)
     _SET_TEXT(entry, text)
     _SET_SCOPE(entry, scope)
     _SET_TYPE(entry, synonym_type)
-    _SET_ORDER(entry, order)
     _SET_RANK(entry, rank)
     return entry
 
 
 # The slots' own setters: a frozen dataclass refuses setattr, and these skip its check.
 _NEW = object.__new__
-_SET_IRI, _SET_TEXT, _SET_SCOPE, _SET_TYPE, _SET_ORDER, _SET_RANK = (
-    Entry.__dict__[name].__set__ for name in ("iri", "text", "scope", "synonym_type", "order", "rank"))
+_SET_IRI, _SET_TEXT, _SET_SCOPE, _SET_TYPE, _SET_RANK = (
+    Entry.__dict__[name].__set__ for name in ("iri", "text", "scope", "synonym_type", "rank"))
 
 
 class ConceptTable(Mapping[str, ConceptRef]):
@@ -172,7 +173,6 @@ class ConceptIndex:
     # Search: normalised names sorted, each with the entries that have it (in rank order).
     keys: list[str] = field(default_factory=list)
     by_key: dict[str, list[Entry]] = field(default_factory=dict)
-    compact: dict[str, list[str]] = field(default_factory=dict)  # key without spaces -> keys ("tail bone"), sorted
     words: list[str] = field(default_factory=list)  # every word of every key, sorted, once
     postings: dict[str, list[str]] = field(default_factory=dict)  # word -> the keys that have it, sorted
     # Annotate: token-key tuples of each name -> entries (in rank order).
@@ -377,13 +377,10 @@ def _build_search(index: ConceptIndex) -> None:
             by_key[key].append(entry)
     index.by_key = dict(by_key)
     index.keys = sorted(by_key)
-    compact: dict[str, list[str]] = defaultdict(list)
     postings: dict[str, list[str]] = defaultdict(list)
     for key in index.keys:
-        compact[key.replace(" ", "")].append(key)
         for word in set(key.split(" ")):
             postings[word].append(key)
-    index.compact = dict(compact)
     index.postings = dict(postings)
     index.words = sorted(postings)
 
@@ -413,3 +410,28 @@ def key_range(keys: list[str], prefix: str) -> tuple[int, int]:
     lo = bisect.bisect_left(keys, prefix)
     hi = bisect.bisect_left(keys, prefix + "\U0010ffff")
     return lo, hi
+
+
+def spaced_keys(keys: list[str], letters: str, budget: int = 4096) -> list[str]:
+    """The sorted ``keys`` that are ``letters`` (a key without its spaces) with spaces put back
+    between some of its letters: "tailbone" -> "tail bone", "tailbone", "tail b one" if held.
+
+    A walk along ``letters`` that only follows spellings some key starts with (two bisections a
+    step), so it costs what the graph's names share with the query, not a table of every key
+    without spaces (which the index of the full vocabularies would load at each start: 320k
+    objects). ``budget`` bounds the steps, for names that share a long spaced start."""
+    found: list[str] = []
+    stack = [(letters[:1], 1)] if letters else []
+    while stack and budget > 0:
+        budget -= 1
+        prefix, used = stack.pop()
+        lo, hi = key_range(keys, prefix)
+        if lo == hi:
+            continue
+        if used == len(letters):
+            if keys[lo] == prefix:
+                found.append(prefix)
+            continue
+        stack.append((prefix + letters[used], used + 1))
+        stack.append((prefix + " " + letters[used], used + 1))
+    return sorted(found)

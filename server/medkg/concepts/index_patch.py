@@ -135,7 +135,7 @@ def phrase_of(entry: Entry) -> tuple[str, ...]:
 
 
 def patch_search(old: ConceptIndex, new: ConceptIndex, removed: set[Entry], added: set[Entry]) -> None:
-    """``new``'s by_key, keys, compact, words, postings and phrases, from old's (added entries
+    """``new``'s by_key, keys, words, postings and phrases, from old's (added entries
     already ranked). Phrases hold the names of curated concepts only, as the build does."""
     by_key: CopyOnWrite[str, Entry] = CopyOnWrite(old.by_key)
     phrases: CopyOnWrite[tuple[str, ...], Entry] = CopyOnWrite(old.phrases)
@@ -158,17 +158,13 @@ def patch_search(old: ConceptIndex, new: ConceptIndex, removed: set[Entry], adde
     else:
         new.longest_phrase, new.first_token = phrase_limits(new.phrases)
     new.keys = _sorted_update(old.keys, gained, lost)
-    compact: CopyOnWrite[str, str] = CopyOnWrite(old.compact)
     postings: CopyOnWrite[str, str] = CopyOnWrite(old.postings)
     for key in lost:
-        compact.edit(key.replace(" ", "")).remove(key)
         for word in set(key.split(" ")):
             postings.edit(word).remove(key)
     for key in gained:
-        bisect.insort(compact.edit(key.replace(" ", "")), key)
         for word in set(key.split(" ")):
             bisect.insort(postings.edit(word), key)
-    new.compact, _, _ = compact.done()
     new.postings, words_gained, words_lost = postings.done()
     new.words = _sorted_update(old.words, words_gained, words_lost)
 

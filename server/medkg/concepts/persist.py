@@ -12,8 +12,9 @@ from pathlib import Path
 
 from medkg.store.beside import SavedBeside, store_signature
 
-FORMAT = "concepts/3"  # 2: the search index by words (issue 16) and vocabulary concepts in a ConceptTable (issue 15);
-# 3: spaced ranks, postings by key, hierarchy lists as plain dicts (a write patches the index: issue 15)
+FORMAT = "concepts/4"  # 2: the search index by words (issue 16) and vocabulary concepts in a ConceptTable (issue 15);
+# 3: spaced ranks, postings by key, hierarchy lists as plain dicts (a write patches the index: issue 15);
+# 4: no table of keys without spaces (index.spaced_keys), an entry's order computed, not kept
 SUFFIX = ".concepts.pickle"
 
 __all__ = ["FORMAT", "SUFFIX", "SavedIndex", "store_signature"]

@@ -23,7 +23,7 @@ from operator import itemgetter
 from rapidfuzz import fuzz, process
 
 from medkg.concepts.identifiers import InvalidIdentifier, to_iri
-from medkg.concepts.index import ConceptIndex, Entry
+from medkg.concepts.index import ConceptIndex, Entry, spaced_keys
 from medkg.concepts.models import ConceptRef, SearchHit, SearchResults
 from medkg.concepts.text import LAY_EQUIVALENTS, search_key
 from medkg.graph.namespaces import ONTOLOGY
@@ -130,7 +130,7 @@ def _keys_with_words(index: ConceptIndex, alternatives: list[tuple[str, ...]]) -
 def _strict(index: ConceptIndex, needle: str, words: list[str]) -> dict[str, int]:
     """key -> best tier (exact 0, prefix 1, word prefix 2) for every name the query matches."""
     found: dict[str, int] = {}
-    for key in index.compact.get(needle.replace(" ", ""), ()):
+    for key in spaced_keys(index.keys, needle.replace(" ", "")):
         found[key] = 0
     lo = bisect.bisect_left(index.keys, needle)
     hi = bisect.bisect_left(index.keys, needle + "\U0010ffff")
