@@ -63,3 +63,21 @@ def test_query_without_a_built_vocabulary_builds_it_and_says_so(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     assert "building the icd10cm vocabulary" in done.stderr
     assert list(csv.reader(done.stdout.splitlines()))[1:] == [["Unspecified fracture of sacrum, initial encounter for closed fracture"]]
+
+
+def test_validate_with_a_vocabulary_checks_the_union(full_cache: Path) -> None:
+    import json
+
+    alone = medkg("validate", "--format", "json", cache_dir=full_cache)
+    together = medkg("validate", "--vocab", "hpo", "--format", "json", cache_dir=full_cache)
+    assert alone.returncode == together.returncode == 0, together.stderr[-2000:]
+    assert "Traceback" not in together.stderr
+    report, curated = json.loads(together.stdout), json.loads(alone.stdout)
+    assert report["conforms"] is True
+    assert report["triples"] > curated["triples"] + 100_000  # HPO's ~19k terms with their facts
+
+
+def test_validate_with_a_vocabulary_refuses_the_slow_engine(tmp_path: Path) -> None:
+    done = medkg("validate", "--vocab", "hpo", "--engine", "pyshacl", cache_dir=tmp_path)
+    assert done.returncode == 2 and "oxigraph engine" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "vocabularies").exists()  # refused before building anything

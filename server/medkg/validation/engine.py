@@ -30,6 +30,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
+from medkg.graph.loading import load_vocabularies
 from medkg.graph.namespaces import DEFAULT_BASE, moved
 from medkg.graph.reach import closure
 from medkg.validation.compiler import Check, compile_shapes, top_level_shapes
@@ -46,13 +47,21 @@ def validate_graph(
     engine: str = "oxigraph",
     progress: Progress | None = None,
     base: str = DEFAULT_BASE,
+    vocab: Sequence[Path | str] = (),
 ) -> ValidationReport:
     """Validates the packaged graph, or ``paths`` (RDF files; folders: their Turtle files), as
-    served under ``base`` (the files' default-base IRIs moved under it, and the shapes with them).
+    served under ``base`` (the files' default-base IRIs moved under it, and the shapes with them);
+    with ``vocab`` (built reference vocabularies: medkg.vocabularies.cache.ensure_built), together
+    with them, as `medkg serve --vocab` serves them. Results are located in the curated files only
+    (a vocabulary's file is built, not edited).
 
     Raises RdfInputError (naming file and line) when an input cannot be read or parsed.
     """
     store, files = load_data(paths, progress=progress, base=base)
+    if vocab:
+        if progress:
+            progress(0, 1, "reading the reference vocabularies")
+        load_vocabularies(store, vocab, base)
     if engine == "pyshacl":
         report = _validate_files_with_pyshacl(store, files, load_shapes(shapes, base), base)
     else:
