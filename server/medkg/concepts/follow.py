@@ -255,7 +255,7 @@ def _follow(index: ConceptIndex, run: QueryFunction, added: list[ox.Quad], remov
             moved.add(iri)
         gone |= before if not same_place else before - after
         born |= after if not same_place else after - before
-    patch_entries(index, new, gone, born)
+    born = patch_entries(index, new, gone, born)  # as ranked
     patch_search(index, new, gone, born)
     if moved or any(q.predicate.value in index.up for q in (*added, *removed)):
         parents, children = _edges(index, run, ordered)

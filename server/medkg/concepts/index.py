@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from medkg.concepts.models import ConceptRef, Scope
 from medkg.concepts.text import TOKEN, search_key, token_key
@@ -41,9 +42,12 @@ SCOPE_RANK: dict[str, int] = {"label": 0, "exact": 1, "narrow": 2, "related": 3,
 RANK_GAP = 1 << 16
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One name of a concept: its preferred label or one synonym."""
+class Entry(NamedTuple):
+    """One name of a concept: its preferred label or one synonym.
+
+    A tuple, so that the ~170k of the full vocabularies' index are rebuilt from a saved index by
+    the tuple type itself, not by a Python call each (``__reduce__``). Two entries are the same
+    name when they agree on all but ``rank`` (``__eq__``): a patched index re-ranks names."""
 
     iri: str
     text: str
@@ -52,7 +56,7 @@ class Entry:
     # Where this name ranks among all names of the index (``rank_key``), as one int, so that search
     # ranks thousands of matches with integer comparisons: set by _build_search (spaced by RANK_GAP,
     # so that a name added by a write fits between its neighbours: concepts.index_patch).
-    rank: int = field(compare=False, default=0)
+    rank: int = 0
 
     @property
     def order(self) -> tuple[int, int, str]:
@@ -61,10 +65,21 @@ class Entry:
         full vocabularies would hold 330k more objects to load at each start."""
         return SCOPE_RANK[self.scope], len(self.text), self.text.casefold()
 
+    def ranked(self, rank: int) -> Entry:
+        """The same name at ``rank``."""
+        return _NEW_TUPLE(Entry, (self[0], self[1], self[2], self[3], rank))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Entry) and self[:4] == other[:4]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self[:4])
+
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        # Pickled as its fields, rebuilt by one call: the dataclass's own __setstate__ (a loop of
-        # setattr per field) was half of loading the index saved beside an on-disk store.
-        return _entry, (self.iri, self.text, self.scope, self.synonym_type, self.rank)
+        return _NEW_TUPLE, (Entry, tuple(self))
 
     @property
     def lay(self) -> bool:
@@ -75,20 +90,7 @@ class Entry:
         return self.synonym_type == ABBREVIATION
 
 
-def _entry(iri: str, text: str, scope: Scope, synonym_type: str | None, rank: int) -> Entry:
-    entry = _NEW(Entry)
-    _SET_IRI(entry, iri)
-    _SET_TEXT(entry, text)
-    _SET_SCOPE(entry, scope)
-    _SET_TYPE(entry, synonym_type)
-    _SET_RANK(entry, rank)
-    return entry
-
-
-# The slots' own setters: a frozen dataclass refuses setattr, and these skip its check.
-_NEW = object.__new__
-_SET_IRI, _SET_TEXT, _SET_SCOPE, _SET_TYPE, _SET_RANK = (
-    Entry.__dict__[name].__set__ for name in ("iri", "text", "scope", "synonym_type", "rank"))
+_NEW_TUPLE = tuple.__new__
 
 
 class ConceptTable(Mapping[str, ConceptRef]):
@@ -367,8 +369,7 @@ def rank_key(index: ConceptIndex) -> Callable[[Entry], tuple[tuple[int, int, str
 
 def _build_search(index: ConceptIndex) -> None:
     index.entries.sort(key=rank_key(index))
-    for position, entry in enumerate(index.entries, 1):
-        object.__setattr__(entry, "rank", position * RANK_GAP)
+    index.entries = [entry.ranked(position * RANK_GAP) for position, entry in enumerate(index.entries, 1)]
     index.rank_width = (len(index.entries) + 1) * RANK_GAP
     by_key: dict[str, list[Entry]] = defaultdict(list)
     for entry in index.entries:

@@ -85,16 +85,17 @@ def old_entries(index: ConceptIndex, iri: str, names: Iterable[tuple[str, str]])
     return found
 
 
-def patch_entries(old: ConceptIndex, new: ConceptIndex, removed: set[Entry], added: set[Entry]) -> None:
+def patch_entries(old: ConceptIndex, new: ConceptIndex, removed: set[Entry], added: set[Entry]) -> set[Entry]:
     """``new.entries`` and ``new.rank_width``: old's entries without ``removed``, with ``added``
-    in rank order, each added one ranked between its neighbours (sets their ``rank``).
+    in rank order, each added one ranked between its neighbours; returns the added entries as
+    ranked (what ``patch_search`` takes).
 
     ``new``'s concept tables must already hold the changed concepts: the order of an added entry
     depends on its concept's label and on whether it is curated. Raises NeedsRebuild when a run of
     added entries finds no free ints between its neighbours."""
     if not removed and not added:
         new.entries, new.rank_width = old.entries, old.rank_width
-        return
+        return set()
     entries = list(old.entries)
     before, after = rank_key(old), rank_key(new)
     for entry in removed:
@@ -115,17 +116,19 @@ def patch_entries(old: ConceptIndex, new: ConceptIndex, removed: set[Entry], add
             width = max(width, _rank_run(entries, run[0], len(run)) + 1)
         run = [position]
     new.entries, new.rank_width = entries, width
+    return {entries[position] for position in positions}
 
 
 def _rank_run(entries: list[Entry], first: int, count: int) -> int:
-    """Ranks ``count`` new entries from ``first`` on, spread between their neighbours; the last rank."""
+    """Ranks ``count`` new entries from ``first`` on (replacing them in ``entries``), spread
+    between their neighbours; the last rank."""
     low = entries[first - 1].rank if first > 0 else 0
     end = first + count
     high = entries[end].rank if end < len(entries) else low + (count + 1) * RANK_GAP
     if high - low <= count:
         raise NeedsRebuild("no rank left between two names")
     for offset in range(count):
-        object.__setattr__(entries[first + offset], "rank", low + (high - low) * (offset + 1) // (count + 1))
+        entries[first + offset] = entries[first + offset].ranked(low + (high - low) * (offset + 1) // (count + 1))
     return entries[end - 1].rank
 
 

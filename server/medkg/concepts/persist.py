@@ -14,7 +14,7 @@ from medkg.store.beside import SavedBeside, store_signature
 
 FORMAT = "concepts/4"  # 2: the search index by words (issue 16) and vocabulary concepts in a ConceptTable (issue 15);
 # 3: spaced ranks, postings by key, hierarchy lists as plain dicts (a write patches the index: issue 15);
-# 4: no table of keys without spaces (index.spaced_keys), an entry's order computed, not kept
+# 4: no table of keys without spaces (index.spaced_keys), an entry a tuple with its order computed, not kept
 SUFFIX = ".concepts.pickle"
 
 __all__ = ["FORMAT", "SUFFIX", "SavedIndex", "store_signature"]

@@ -40,7 +40,7 @@ def changed_graphs(sparql: str, prefixes: dict[str, str]) -> set[str]:
         if operation.name in ("Clear", "Drop", "Create"):
             targets = [operation.get("graphiri")]
         elif operation.name in ("Add", "Copy", "Move"):
-            source, destination = operation.get("graph", [None, None])
+            source, destination = operation["graph"]  # [from, to]: an IRI or "DEFAULT"
             targets = [destination, source] if operation.name == "Move" else [destination]
         else:
             continue
