@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 import rdflib
-from rdflib.collection import Collection
 from conftest import AsgiClient, app_client
+from rdflib.collection import Collection
 
 from medkg.graph import resources
 from medkg.graph.namespaces import converter
