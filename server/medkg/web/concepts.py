@@ -240,7 +240,10 @@ def build_router(service: ConceptService) -> APIRouter:
                 response_class=Response, responses={200: {"content": {LD_JSON: {"schema": {
                     "type": "object", "required": ["@context"], "properties": {"@context": {"type": "object"}}}}}}})
     async def jsonld_context() -> Response:
-        """Maps the API's field names to RDF terms (SKOS, oboInOwl, PROV), so its JSON reads as JSON-LD."""
+        """Maps the API's field names to RDF terms (SKOS, SSSOM, OWL axioms, oboInOwl, PROV, Dublin
+        Core, schema.org, Hydra, Web Annotation), so each answer reads as JSON-LD; an answer asked
+        for as application/ld+json carries this context inline. Fields that repeat another (a
+        `curie` beside its `iri`, a `lay` flag beside its `synonym_type`) map to null."""
         return Response(json.dumps(context_document(service.base), indent=2), media_type=LD_JSON,
                         headers={"Cache-Control": "public, max-age=3600"})
 
