@@ -46,6 +46,10 @@ DERIVED = {
 }
 _EXTRA_PREFIXES = {"dc": "http://purl.org/dc/elements/1.1/", "hydra": "http://www.w3.org/ns/hydra/core#",
                    "oa": "http://www.w3.org/ns/oa#"}
+# The vocabularies HPO cross-references whose codes /api/mappings takes (SNOMEDCT_US:279039007):
+# their IRIs as Bioregistry gives them. A code of any other prefix stays unresolved ("@base":
+# null), which a JSON-LD reader drops rather than reading as a made-up relative IRI.
+XREF_PREFIXES = ("SNOMEDCT_US", "UMLS", "MSH", "NCIT", "DOID", "MONDO")
 _EN = {"@language": "en"}
 _IRI = {"@type": "@id"}
 # The values of a synonym's scope (and a search hit's matched_scope): the oboInOwl property.
@@ -92,9 +96,13 @@ def context_document(base: str) -> dict[str, Any]:
 
 def context(base: str) -> dict[str, Any]:
     """The @context object itself (every prefix of the graph, then the API's field names)."""
+    import bioregistry  # as medkg.concepts.mappings reads cross-references
+
+    xrefs = {name: bioregistry.get_uri_prefix(bioregistry.normalize_prefix(name) or name) for name in XREF_PREFIXES}
+    known = {**{name: iri for name, iri in xrefs.items() if iri}, **prefixes(base), **_EXTRA_PREFIXES}
     return {
-        "@version": 1.1,
-        **{name: _prefix(iri) for name, iri in {**prefixes(base), **_EXTRA_PREFIXES}.items()},
+        "@version": 1.1, "@base": None,
+        **{name: _prefix(iri) for name, iri in known.items()},
         **{name: None for name in DERIVED},
         "iri": "@id", "kind": "@type",
         "label": {"@id": "skos:prefLabel", **_EN},
