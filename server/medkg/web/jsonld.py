@@ -26,15 +26,12 @@ CONTEXT_PATH = "/api/context.jsonld"
 # field -> what it repeats (tests/web/test_api_jsonld.py holds every other field to a triple)
 DERIVED = {
     "curie": "the CURIE of the IRI beside it",
-    "kind_label": "the label of the kind (@type), which the ontology gives",
     "property": "the CURIE of property_iri",
-    "property_label": "the label of property_iri, which the ontology gives",
     "lay": "synonym_type is OMO:0003003",
     "abbreviation": "synonym_type is OMO:0003000",
     "misnomer": "synonym_type is OMO:0003007",
     "found": "whether the item has a concept",
     "missing": "the items without a concept, counted",
-    "matched": "matched_terms, counted",
     "matched_terms": "the annotations' matches",
     "matches": "the query term (in phenotypes) the annotated term is or descends from",
     "steps": "where the code is in tried",
@@ -105,6 +102,8 @@ def context(base: str) -> dict[str, Any]:
         **{name: _prefix(iri) for name, iri in known.items()},
         **{name: None for name in DERIVED},
         "iri": "@id", "kind": "@type",
+        "kind_label": {"@id": "dc:type", **_EN},  # the kind in words, as Dublin Core's free-text type
+        "property_label": {"@id": "rdfs:label", **_EN},  # a relation's axiom, named by its property
         "label": {"@id": "skos:prefLabel", **_EN},
         "scheme": {"@id": "skos:inScheme", **_IRI},
         "notation": "skos:notation",
@@ -159,7 +158,8 @@ def context(base: str) -> dict[str, Any]:
         # phenotypes
         "phenotypes": "schema:object",
         "diseases": {**_RANKED, "@context": {
-            "disease": "schema:item", "annotations": {"@id": "prov:wasDerivedFrom", "@context": {
+            "disease": "schema:item", "matched": {"@id": "schema:value", "@type": "xsd:integer"},  # its score
+            "annotations": {"@id": "prov:wasDerivedFrom", "@context": {
                 "phenotype": "owl:annotatedTarget", "references": "dcterms:source",
                 "evidence": {"@id": "mkg:evidence", **_IRI}, "frequency": "mkg:frequency"}}}},
     }
