@@ -11,8 +11,9 @@ in is given in a scoped context: a relation's ``direction`` is its @type, whose 
 which end ``concept`` is.
 
 ``DERIVED`` lists the fields mapped to null: each repeats another field of the same answer (a
-CURIE beside its IRI, a flag beside the synonym type it is read from, a count of a list given in
-full), so a JSON-LD reader loses nothing by skipping them.
+CURIE beside its IRI, a flag beside the synonym type it is read from, a count of a list the
+answer gives) or of the request (max_depth, the text's length), so a JSON-LD reader loses
+nothing it could not read elsewhere by skipping them.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ DERIVED = {
     "system": "the prefix of code",
     "text_length": "the length of the text posted",
     "max_depth": "the max_depth asked for",
-    "narrower_total": "narrower, counted (paged beyond 500)",
+    "narrower_total": "narrower, counted (narrower holds them all up to 500; /descendants pages beyond)",
 }
 _EXTRA_PREFIXES = {"dc": "http://purl.org/dc/elements/1.1/", "hydra": "http://www.w3.org/ns/hydra/core#",
                    "oa": "http://www.w3.org/ns/oa#"}
