@@ -3,11 +3,13 @@
 Every route calls one service method and returns its model as JSON; the examples in the OpenAPI
 document are real answers of the served graph, computed when the document is first asked for.
 JSON answers link their JSON-LD context (/api/context.jsonld) in a Link header, and a client that
-asks for application/ld+json gets the same body with "@context" inline. Every error is an ApiError.
+asks for application/ld+json gets the same body with "@context" inline (medkg.web.jsonld: every
+field that is data reads as a triple). Every error is an ApiError.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import weakref
 from collections.abc import Callable
@@ -47,7 +49,7 @@ from medkg.web.api_errors import (
     json_body,
     where,
 )
-from medkg.web.jsonld import context_document
+from medkg.web.jsonld import context, context_document
 from medkg.web.mount import route_path
 
 # Concept work runs in the threadpool, off the event loop, when it may wait on the store (an
@@ -134,15 +136,21 @@ def _no_concept_named() -> JSONResponse:
                           "a name (sacrum) or an IRI; find one with GET /api/search?q=...")
 
 
+@functools.lru_cache(maxsize=8)
+def _inline_context(base: str) -> str:
+    return json.dumps(context(base), ensure_ascii=False)
+
+
 def _answer(request: Request, body: bytes) -> Response:
-    """JSON, or JSON-LD with the context inline when the client prefers it."""
+    """JSON, or JSON-LD with the context inline when the client prefers it (inline: a JSON-LD
+    reader needs no second request, and works offline)."""
     context_url = f"{request.base_url}api/context.jsonld"  # not url_for: it walks every route
     accept = request.headers.get("accept", "")
-    if LD_JSON in accept and "application/json" not in accept.split(LD_JSON)[0]:
-        data = json.loads(body)
-        if isinstance(data, dict):
-            body = json.dumps({"@context": context_url, **data}, ensure_ascii=False).encode()
-            return Response(body, media_type=LD_JSON, headers={"Vary": "Accept"})
+    if LD_JSON in accept and "application/json" not in accept.split(LD_JSON)[0] and body.startswith(b"{"):
+        base = request.app.state.concepts.base
+        rest = body[1:].lstrip()
+        body = b'{"@context":' + _inline_context(base).encode() + (b"" if rest.startswith(b"}") else b",") + rest
+        return Response(body, media_type=LD_JSON, headers={"Vary": "Accept"})
     link = f'<{context_url}>; rel="http://www.w3.org/ns/json-ld#context"; type="{LD_JSON}"'
     return Response(body, media_type="application/json", headers={"Link": link, "Vary": "Accept"})
 
@@ -161,7 +169,7 @@ async def _call(request: Request, work: Callable[[], BaseModel | bytes], inline:
     return _answer(request, body)
 
 
-_WITH_CONTEXT = {"type": "object", "required": ["@context"], "properties": {"@context": {"type": "string", "format": "uri"}}}
+_WITH_CONTEXT = {"type": "object", "required": ["@context"], "properties": {"@context": {"type": "object"}}}
 
 
 class _Examples:
@@ -195,7 +203,8 @@ class _Examples:
             # For a client that asks for JSON-LD (_answer). Not an allOf of the model: its schema
             # forbids members it does not name.
             LD_JSON: {"schema": {**_WITH_CONTEXT, "description": f"A {model.__name__} with \"@context\" (the "
-                                 "URL of /api/context.jsonld) as its first member"}},
+                                 "context of /api/context.jsonld, inline) as its first member: read as JSON-LD, each "
+                                 "field that is data is a triple (SKOS, SSSOM, OWL axioms, PROV, schema.org)"}},
         }}}
         for status in errors:
             responses[status] = {"model": ApiError}
@@ -231,7 +240,10 @@ def build_router(service: ConceptService) -> APIRouter:
                 response_class=Response, responses={200: {"content": {LD_JSON: {"schema": {
                     "type": "object", "required": ["@context"], "properties": {"@context": {"type": "object"}}}}}}})
     async def jsonld_context() -> Response:
-        """Maps the API's field names to RDF terms (SKOS, oboInOwl, PROV), so its JSON reads as JSON-LD."""
+        """Maps the API's field names to RDF terms (SKOS, SSSOM, OWL axioms, oboInOwl, PROV, Dublin
+        Core, schema.org, Hydra, Web Annotation), so each answer reads as JSON-LD; an answer asked
+        for as application/ld+json carries this context inline. Fields that repeat another (a
+        `curie` beside its `iri`, a `lay` flag beside its `synonym_type`) map to null."""
         return Response(json.dumps(context_document(service.base), indent=2), media_type=LD_JSON,
                         headers={"Cache-Control": "public, max-age=3600"})
 
