@@ -27,7 +27,7 @@ from rapidfuzz.distance import OSA
 from medkg.concepts.identifiers import InvalidIdentifier, to_iri
 from medkg.concepts.index import ConceptIndex, Entry
 from medkg.concepts.models import ConceptRef, SearchHit, SearchResults
-from medkg.concepts.text import LAY_EQUIVALENTS, normalize, search_key
+from medkg.concepts.text import FUNCTION_WORDS, LAY_EQUIVALENTS, normalize, search_key, stem
 from medkg.graph.namespaces import ONTOLOGY
 
 MAX_QUERY = 500
@@ -219,9 +219,11 @@ def _slips(alternatives: list[tuple[str, ...]], key: str) -> int:
 
 def _rank(index: ConceptIndex, found: dict[str, int], allowed: set[str] | None,
           penalties: dict[str, int], top: int,
-          in_schemes: set[str | None] | None = None) -> tuple[int, list[tuple[int, Entry]]]:
+          in_schemes: set[str | None] | None = None,
+          concepts: set[str] | None = None) -> tuple[int, list[tuple[int, Entry]]]:
     """The number of concepts matched, and (tier, entry) for the best ``top`` of them, best first:
-    tier, then (fuzzy) its penalty (0-1000: the nearest correction first), then the best name
+    tier, then the name's penalty (0-1000: for a word prefix, the words it has beyond the query's;
+    for a fuzzy match, the nearest correction first), then the best name
     (label, exact synonym, shorter), then the concept's label. Ranks are single ints (Entry.rank):
     thousands of matches stay fast."""
     width = index.rank_width
@@ -233,6 +235,8 @@ def _rank(index: ConceptIndex, found: dict[str, int], allowed: set[str] | None,
             if allowed is not None and index.kind_of[entry.iri] not in allowed:
                 continue
             if in_schemes is not None and index.concepts.scheme(entry.iri) not in in_schemes:
+                continue
+            if concepts is not None and entry.iri not in concepts:
                 continue
             value = offset + entry.rank
             seen = best.get(entry.iri)
@@ -258,10 +262,24 @@ def search(index: ConceptIndex, query: str, *, kinds: list[str] | None = None,
     allowed = kind_filter(index, kinds)
     in_schemes = scheme_filter(index, schemes)
     words = needle.split(" ")
-    total, ordered = _rank(index, _strict(index, needle, words), allowed, {}, offset + limit, in_schemes)
+    typed = normalize(query).split(" ")
+    found = _strict(index, needle, words)
+    total, ordered = _rank(index, found, allowed, _left_over(found, words), offset + limit, in_schemes)
+    for reading in [] if total else [*readings(index, words, typed), []]:
+        if reading:
+            found = _strict(index, " ".join(reading), reading)
+            total, ordered = _rank(index, found, allowed, _left_over(found, reading), offset + limit, in_schemes)
+        else:  # last: every word in some name of the concept, not all in one ("MRI scan")
+            keys, concepts = across_names(index, [w for w in words if w not in FUNCTION_WORDS] or words)
+            total, ordered = _rank(index, dict.fromkeys(keys, 2), allowed, {}, offset + limit, in_schemes, concepts)
+        if total:  # ranked as the reading matched them, but no name matched the query as typed
+            ordered = [(max(tier, 2), entry) for tier, entry in ordered]
+            break
     did_you_mean = None
     if not total:
-        alternatives = corrections(index, words, normalize(query).split(" "))
+        kept = [i for i, word in enumerate(words) if word not in FUNCTION_WORDS] or list(range(len(words)))
+        words, typed = [words[i] for i in kept], [typed[i] for i in kept]
+        alternatives = corrections(index, words, typed)
         if alternatives is not None and any(len(a) > 1 or a[0] != w for a, w in zip(alternatives, words)):
             keys = _keys_with_words(index, [(*alts, *_lay(alts)) for alts in alternatives])
             guess = " ".join(alts[0] for alts in alternatives)
@@ -282,6 +300,55 @@ def search(index: ConceptIndex, query: str, *, kinds: list[str] | None = None,
     ]
     return SearchResults(query=query, total=total, limit=limit, offset=offset, hits=hits,
                          did_you_mean=did_you_mean)
+
+
+def _left_over(found: dict[str, int], words: list[str]) -> dict[str, int]:
+    """For the names matched word by word (word prefix), how many of their words the query left
+    over: the fewer, the nearer the name is to what was asked ("fracture sacrum" is nearer
+    "fracture of sacrum" than "Zone I fracture of sacrum")."""
+    return {key: key.count(" ") + 1 - len(words) for key, tier in found.items() if tier == 2}
+
+
+def readings(index: ConceptIndex, words: list[str], typed: list[str]) -> list[list[str]]:
+    """Other ways to read a query that matches nothing as typed, in order: with a word split in two
+    joined where the graph has the joined word ("tail bone pain" as "tailbone pain"; a whole query
+    so split is already matched by ``ConceptIndex.compact``), without its function words ("what is
+    an MRI" as "mri", ``text.FUNCTION_WORDS``), and both. ``typed``: the words before their plural
+    endings were taken off (the "s" of "phys ical" is no plural)."""
+    joined: list[str] = []
+    pieces: list[str] = []  # the typed form of each joined word
+    for word, as_typed in zip(words, typed):
+        whole = stem(pieces[-1] + as_typed) if pieces else None
+        if whole is not None and whole in index.postings:
+            joined[-1], pieces[-1] = whole, pieces[-1] + as_typed
+        else:
+            joined.append(word)
+            pieces.append(as_typed)
+    found: list[list[str]] = []
+    for reading in (joined, [w for w in words if w not in FUNCTION_WORDS],
+                    [w for w in joined if w not in FUNCTION_WORDS]):
+        if reading and reading != words and reading not in found:
+            found.append(reading)
+    return found
+
+
+def across_names(index: ConceptIndex, words: list[str]) -> tuple[set[str], set[str]]:
+    """The concepts in whose names, taken together, every word starts a word ("MRI scan": "MRI"
+    and "scan" are two names of radiologic imaging), and the names of theirs with the rarest word
+    (the ones a hit shows)."""
+    def names(word: str) -> set[str]:
+        lo, hi = _word_range(index, word)
+        return {key for found in index.words[lo:hi] for key in index.postings[found]}
+
+    keys = sorted((names(w) | {k for alt in LAY_EQUIVALENTS.get(w, ()) for k in names(alt)} for w in words), key=len)
+    if len(keys) < 2 or not keys[0]:
+        return set(), set()
+    concepts = {entry.iri for key in keys[0] for entry in index.by_key[key]}
+    for others in keys[1:]:
+        concepts &= {entry.iri for key in others for entry in index.by_key[key]}
+        if not concepts:
+            return set(), set()
+    return keys[0], concepts
 
 
 def _lay(words: Iterable[str]) -> tuple[str, ...]:

@@ -23,6 +23,12 @@ LAY_EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "fractured": ("fracture",),
 }
 
+# Words that carry no name of their own ("what is an MRI", "pain in my tail bone"): search leaves
+# them out of a query that matches nothing with them (names that have them still match with them).
+FUNCTION_WORDS = frozenset(
+    "a an the my your his her our their this that these those its it i me of in on at to for from with by "
+    "about and or is are was were be been what which who how why does do did can could should having".split())
+
 
 def unaccent(text: str) -> str:
     """A string in NFKD form without combining marks (accents), case kept."""

@@ -1,0 +1,93 @@
+"""Searches that missed: a lay name split in two inside a phrase ("tail bone pain"), the common
+abbreviations of imaging ("MRI", "CT", "bone scan": narrow synonyms of radiologic imaging now), and
+a synonym inside a short phrase ("what is an MRI", "MRI scan"). Checked over every abbreviation and
+lay synonym of the graph and every curated name with a word split in two, on the packaged graph and
+with the vocabulary slice loaded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from vocab_slice import slice_store
+
+from medkg.concepts import ConceptService
+from medkg.concepts.index import Entry
+from medkg.concepts.search import readings
+from medkg.concepts.text import normalize, search_key
+from medkg.graph.loading import new_store
+
+MEDKG = "https://w3id.org/medkg/concept/"
+
+
+@pytest.fixture(scope="module", params=["packaged", "slice"])
+def service(request: pytest.FixtureRequest) -> ConceptService:
+    return ConceptService.from_store(new_store() if request.param == "packaged" else slice_store())
+
+
+def test_tail_bone_pain_finds_the_pain_named_with_tailbone(service: ConceptService) -> None:
+    found = service.search("tail bone pain")
+    assert found.total == 1 and found.hits[0].concept.iri == MEDKG + "pain-radiating-from-sacrum"
+    assert "tailbone" in found.hits[0].matched_text and found.hits[0].match_type == "word_prefix"
+    assert readings(service.index, ["tail", "bone", "pain"], ["tail", "bone", "pain"])[0] == ["tailbone", "pain"]
+    # The whole query split, as before, is the exact name.
+    assert service.search("tail bone").hits[0].match_type == "exact"
+
+
+@pytest.mark.parametrize("query,text,abbreviation,lay", [
+    ("MRI", "MRI", True, False), ("CT", "CT", True, False), ("bone scan", "bone scan", False, True),
+    ("magnetic resonance imaging", "magnetic resonance imaging", False, False), ("xray", "X-ray", False, True),
+])
+def test_imaging_by_its_common_names(service: ConceptService, query: str, text: str, abbreviation: bool,
+                                     lay: bool) -> None:
+    hit = service.search(query).hits[0]
+    assert hit.concept.iri == MEDKG + "radiologic-imaging" and hit.match_type == "exact"
+    assert (hit.matched_text, hit.matched_scope, hit.abbreviation, hit.lay) == (text, "narrow", abbreviation, lay)
+
+
+@pytest.mark.parametrize("query,iri", [
+    ("what is an MRI", "radiologic-imaging"), ("MRI scan", "radiologic-imaging"),
+    ("SIF fracture", "sacral-insufficiency-fracture"), ("pain in my tail bone", "pain-radiating-from-sacrum"),
+])
+def test_a_name_inside_a_phrase(service: ConceptService, query: str, iri: str) -> None:
+    found = service.search(query)
+    assert found.hits and found.hits[0].concept.iri == MEDKG + iri and found.hits[0].match_type == "word_prefix"
+
+
+def test_a_phrase_never_matches_beyond_its_words(service: ConceptService) -> None:
+    # Words in two names of two different concepts are no match; function words alone are kept.
+    assert service.search("ct scan of the sacrum").total == 0
+    assert service.search("what is the").total == 0 or all(
+        h.match_type != "exact" for h in service.search("what is the").hits)
+
+
+def curated_synonyms(service: ConceptService) -> Iterator[Entry]:
+    index = service.index
+    found = [e for e in index.entries if e.iri in index.concepts.curated and (e.lay or e.abbreviation)]
+    assert len(found) >= 20 and any(e.text == "MRI" for e in found)
+    yield from found
+
+
+def test_every_abbreviation_and_lay_synonym_finds_its_concept_first(service: ConceptService) -> None:
+    for entry in curated_synonyms(service):
+        for query in (entry.text, f"what is the {entry.text}", f"my {entry.text}"):
+            hits = service.search(query, limit=3).hits
+            assert hits and hits[0].concept.iri == entry.iri, (query, [h.concept.label for h in hits])
+
+
+def test_every_curated_name_with_a_word_split_in_two_finds_its_concept(service: ConceptService) -> None:
+    index, checked = service.index, 0
+    for entry in index.entries:
+        words = normalize(entry.text).split(" ")
+        if entry.iri not in index.concepts.curated or len(words) < 2:
+            continue
+        for i, word in enumerate(words):
+            if len(word) < 6 or not word.isalpha():
+                continue
+            split = " ".join([*words[:i], word[:len(word) // 2], word[len(word) // 2:], *words[i + 1:]])
+            for query in (split, f"what is {split}"):
+                hits = service.search(query, limit=5).hits
+                assert entry.iri in [h.concept.iri for h in hits], (query, [h.concept.label for h in hits])
+                checked += 1
+            assert search_key(split) != search_key(entry.text)
+    assert checked > 200
