@@ -4,7 +4,11 @@ A one-letter query matches names that start with it. Case, accents, punctuation 
 spaces inside a word ("tail bone" finds "tailbone"). Words match at word starts only: "CT" finds
 "CT scan" but not "fraCTure". Every word of the query must start a word of the name, in any order,
 and an everyday word also matches its clinical one ("broken" also matches "fracture",
-``text.LAY_EQUIVALENTS``). When nothing matches so, each query word that starts no word of the
+``text.LAY_EQUIVALENTS``). A query that matches no name so is read again (``readings``): with a
+word split in two joined ("tail bone pain"), without function words ("what is an MRI"), then with
+its words spread over the names of one concept ("MRI scan", ``across_names``); those hits are
+"word_prefix", and word-prefix hits rank by the words a name has beyond the query's. When nothing
+matches so, each query word that starts no word of the
 graph is replaced by the words fewest slips away (a letter changed, left out, added, or two
 swapped: optimal string alignment distance, rapidfuzz.distance.OSA; ties go to the words of the
 curated concepts' names, then to the commoner word), those hits come back as "fuzzy", the names
