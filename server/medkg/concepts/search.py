@@ -274,7 +274,7 @@ def search(index: ConceptIndex, query: str, *, kinds: list[str] | None = None,
             found = _strict(index, " ".join(reading), reading)
             total, ordered = _rank(index, found, allowed, _left_over(found, reading), offset + limit, in_schemes)
         else:  # last: every word in some name of the concept, not all in one ("MRI scan")
-            keys, concepts = across_names(index, [w for w in words if w not in FUNCTION_WORDS] or words)
+            keys, concepts = across_names(index, [w for w in words if w not in FUNCTION_WORDS])
             total, ordered = _rank(index, dict.fromkeys(keys, 2), allowed, {}, offset + limit, in_schemes, concepts)
         if total:  # ranked as the reading matched them, but no name matched the query as typed
             ordered = [(max(tier, 2), entry) for tier, entry in ordered]
@@ -339,7 +339,7 @@ def readings(index: ConceptIndex, words: list[str], typed: list[str]) -> list[li
 def across_names(index: ConceptIndex, words: list[str]) -> tuple[set[str], set[str]]:
     """The concepts in whose names, taken together, every word starts a word ("MRI scan": "MRI"
     and "scan" are two names of radiologic imaging), and the names of theirs with the rarest word
-    (the ones a hit shows)."""
+    (the ones a hit shows); none for fewer than two words (one word is matched name by name)."""
     def names(word: str) -> set[str]:
         lo, hi = _word_range(index, word)
         return {key for found in index.words[lo:hi] for key in index.postings[found]}
