@@ -92,3 +92,14 @@ def test_every_curated_name_with_a_word_split_in_two_finds_its_concept(service: 
                 checked += 1
             assert search_key(split) != search_key(entry.text)
     assert checked > 200
+
+
+def test_word_prefix_hits_rank_by_the_words_a_name_has_beyond_the_query(service: ConceptService) -> None:
+    # "sacrum fracture" (no word left over) before "Fracture of sacrum" and "Zone I fracture of sacrum".
+    found = service.search("fracture sacrum", limit=20).hits
+    assert found[0].concept.iri == MEDKG + "sacral-fracture" and found[0].matched_text == "sacrum fracture"
+    extra = [len(search_key(h.matched_text).split(" ")) for h in found]
+    assert extra == sorted(extra)
+    # Two query words that start one word of a name: still a word prefix match, never a better tier.
+    repeated = service.search("pain pain", limit=50).hits
+    assert repeated and {h.match_type for h in repeated} == {"word_prefix"}

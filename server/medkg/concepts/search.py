@@ -1,21 +1,21 @@
 """Search by label, synonym or lay term, forgiving typos: exact > prefix > word prefix > fuzzy.
 
-A one-letter query matches names that start with it. Case, accents, punctuation and plural endings are ignored (``text.search_key``), and so are the
-spaces inside a word ("tail bone" finds "tailbone"). Words match at word starts only: "CT" finds
-"CT scan" but not "fraCTure". Every word of the query must start a word of the name, in any order,
-and an everyday word also matches its clinical one ("broken" also matches "fracture",
-``text.LAY_EQUIVALENTS``). A query that matches no name so is read again (``readings``): with a
-word split in two joined ("tail bone pain"), without function words ("what is an MRI"), then with
-its words spread over the names of one concept ("MRI scan", ``across_names``); those hits are
-"word_prefix", and word-prefix hits rank by the words a name has beyond the query's. When nothing
-matches so, each query word that starts no word of the
-graph is replaced by the words fewest slips away (a letter changed, left out, added, or two
-swapped: optimal string alignment distance, rapidfuzz.distance.OSA; ties go to the words of the
-curated concepts' names, then to the commoner word), those hits come back as "fuzzy", the names
-with the first choices first, and ``did_you_mean`` gives the corrected query. Each concept appears once, with the name that
-matched best; ties go to the preferred label, then exact synonyms, then shorter names. Totals
-count every match, so a client can page through all of them. The one implementation behind
-/api/search, the /search page and the suggestions of a 404.
+A one-letter query matches names that start with it. Case, accents, punctuation and plural endings
+are ignored (``text.search_key``), and so are the spaces inside a word ("tail bone" finds
+"tailbone"). Words match at word starts only: "CT" finds "CT scan" but not "fraCTure". Every word
+of the query must start a word of the name, in any order, and an everyday word also matches its
+clinical one ("broken" also matches "fracture", ``text.LAY_EQUIVALENTS``); names with fewer words
+beyond the query's rank first. A query that matches no name so is read again (``readings``): with
+a word split in two joined ("tail bone pain"), without function words ("what is an MRI"), then
+with its words spread over the names of one concept ("MRI scan", ``across_names``); those hits are
+"word_prefix". When nothing matches so, each query word that starts no word of the graph is
+replaced by the words fewest slips away (``nearest_words``: a letter changed, left out, added, or
+two swapped, rapidfuzz.distance.OSA; ties go to the words of the curated concepts' names, then to
+the commoner word), those hits come back as "fuzzy", the names with the first choices first, and
+``did_you_mean`` gives the corrected query. Each concept appears once, with the name that matched
+best; ties go to the preferred label, then exact synonyms, then shorter names. Totals count every
+match, so a client can page through all of them. The one implementation behind /api/search, the
+/search page and the suggestions of a 404.
 """
 
 from __future__ import annotations
@@ -227,9 +227,9 @@ def _rank(index: ConceptIndex, found: dict[str, int], allowed: set[str] | None,
           concepts: set[str] | None = None) -> tuple[int, list[tuple[int, Entry]]]:
     """The number of concepts matched, and (tier, entry) for the best ``top`` of them, best first:
     tier, then the name's penalty (0-1000: for a word prefix, the words it has beyond the query's;
-    for a fuzzy match, the nearest correction first), then the best name
-    (label, exact synonym, shorter), then the concept's label. Ranks are single ints (Entry.rank):
-    thousands of matches stay fast."""
+    for a fuzzy match, the nearest correction first), then the best name (label, exact synonym,
+    shorter), then the concept's label. Ranks are single ints (Entry.rank): thousands of matches
+    stay fast."""
     width = index.rank_width
     best: dict[str, int] = {}
     chosen: dict[str, Entry] = {}
@@ -310,7 +310,8 @@ def _left_over(found: dict[str, int], words: list[str]) -> dict[str, int]:
     """For the names matched word by word (word prefix), how many of their words the query left
     over: the fewer, the nearer the name is to what was asked ("fracture sacrum" is nearer
     "fracture of sacrum" than "Zone I fracture of sacrum")."""
-    return {key: key.count(" ") + 1 - len(words) for key, tier in found.items() if tier == 2}
+    # (never below 0: two query words may start the same word of a name, "pain pain")
+    return {key: max(0, key.count(" ") + 1 - len(words)) for key, tier in found.items() if tier == 2}
 
 
 def readings(index: ConceptIndex, words: list[str], typed: list[str]) -> list[list[str]]:
