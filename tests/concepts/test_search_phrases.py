@@ -103,3 +103,22 @@ def test_word_prefix_hits_rank_by_the_words_a_name_has_beyond_the_query(service:
     # Two query words that start one word of a name: still a word prefix match, never a better tier.
     repeated = service.search("pain pain", limit=50).hits
     assert repeated and {h.match_type for h in repeated} == {"word_prefix"}
+
+
+def test_every_abbreviation_and_lay_synonym_of_a_vocabulary_finds_its_concept_by_that_name(
+        service: ConceptService) -> None:
+    # A vocabulary's lay name may also be another concept's label ("Pain"): the label's concept comes
+    # first; the synonym's concept is among the hits found by that very name. In a phrase, the first
+    # hit is the one the name alone finds first.
+    index, checked = service.index, 0
+    for entry in index.entries:
+        if not (entry.lay or entry.abbreviation):
+            continue
+        hits = service.search(entry.text, limit=10).hits
+        assert search_key(hits[0].matched_text) == search_key(entry.text), (entry.text, hits[0].matched_text)
+        same_name = [h.concept.iri for h in hits if search_key(h.matched_text) == search_key(entry.text)]
+        assert entry.iri in same_name, (entry.text, [h.concept.label for h in hits])
+        in_phrase = service.search(f"what is the {entry.text}", limit=1).hits
+        assert in_phrase[0].concept.iri == hits[0].concept.iri, (entry.text, in_phrase[0].concept.label)
+        checked += 1
+    assert checked >= 30
