@@ -6,9 +6,11 @@ with the vocabulary slice loaded."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
+from conftest import AsgiClient
 from vocab_slice import slice_store
 
 from medkg.concepts import ConceptService
@@ -122,3 +124,11 @@ def test_every_abbreviation_and_lay_synonym_of_a_vocabulary_finds_its_concept_by
         assert in_phrase[0].concept.iri == hits[0].concept.iri, (entry.text, in_phrase[0].concept.label)
         checked += 1
     assert checked >= 30
+
+
+@pytest.mark.parametrize("query", ["tail bone pain", "what is an MRI", "MRI scan", "MRI"])
+def test_api_and_page_find_the_same_for_a_query_read_again(packaged_client: AsgiClient, query: str) -> None:
+    api = packaged_client.get("/api/search", params={"q": query, "limit": 20}).json()
+    page = packaged_client.get("/search", params={"q": query}).text
+    listed = re.findall(r'<li><a href="([^"]+)"', page.split('<ol class="hits"', 1)[1].split("</ol>", 1)[0])
+    assert listed == [h["concept"]["iri"].replace("https://w3id.org/medkg", "") for h in api["hits"]] != []
