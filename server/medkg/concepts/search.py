@@ -1,16 +1,21 @@
 """Search by label, synonym or lay term, forgiving typos: exact > prefix > word prefix > fuzzy.
 
-A one-letter query matches names that start with it. Case, accents, punctuation and plural endings are ignored (``text.search_key``), and so are the
-spaces inside a word ("tail bone" finds "tailbone"). Words match at word starts only: "CT" finds
-"CT scan" but not "fraCTure". Every word of the query must start a word of the name, in any order,
-and an everyday word also matches its clinical one ("broken" also matches "fracture",
-``text.LAY_EQUIVALENTS``). When nothing matches so, each query word that starts no word of the
-graph is replaced by its nearest words by edit distance (rapidfuzz's normalised Indel ratio,
-https://rapidfuzz.github.io/RapidFuzz/Usage/fuzz.html#ratio), those hits come back as "fuzzy",
-and ``did_you_mean`` gives the corrected query. Each concept appears once, with the name that
-matched best; ties go to the preferred label, then exact synonyms, then shorter names. Totals
-count every match, so a client can page through all of them. The one implementation behind
-/api/search, the /search page and the suggestions of a 404.
+A one-letter query matches names that start with it. Case, accents, punctuation and plural endings
+are ignored (``text.search_key``), and so are the spaces inside a word ("tail bone" finds
+"tailbone"). Words match at word starts only: "CT" finds "CT scan" but not "fraCTure". Every word
+of the query must start a word of the name, in any order, and an everyday word also matches its
+clinical one ("broken" also matches "fracture", ``text.LAY_EQUIVALENTS``); names with fewer words
+beyond the query's rank first. A query that matches no name so is read again (``readings``): with
+a word split in two joined ("tail bone pain"), without function words ("what is an MRI"), then
+with its words spread over the names of one concept ("MRI scan", ``across_names``); those hits are
+"word_prefix". When nothing matches so, each query word that starts no word of the graph is
+replaced by the words fewest slips away (``nearest_words``: a letter changed, left out, added, or
+two swapped, rapidfuzz.distance.OSA; ties go to the words of the curated concepts' names, then to
+the commoner word), those hits come back as "fuzzy", the names with the first choices first, and
+``did_you_mean`` gives the corrected query. Each concept appears once, with the name that matched
+best; ties go to the preferred label, then exact synonyms, then shorter names. Totals count every
+match, so a client can page through all of them. The one implementation behind /api/search, the
+/search page and the suggestions of a 404.
 """
 
 from __future__ import annotations
@@ -21,19 +26,20 @@ from collections.abc import Iterable
 from operator import itemgetter
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from medkg.concepts.identifiers import InvalidIdentifier, to_iri
 from medkg.concepts.index import ConceptIndex, Entry, spaced_keys
 from medkg.concepts.models import ConceptRef, SearchHit, SearchResults
-from medkg.concepts.text import LAY_EQUIVALENTS, search_key
+from medkg.concepts.text import FUNCTION_WORDS, LAY_EQUIVALENTS, normalize, search_key, stem
 from medkg.graph.namespaces import ONTOLOGY
 
 MAX_QUERY = 500
 _TIERS = ("exact", "prefix", "word_prefix", "fuzzy")
 FUZZY = 3
-# Lowest similarity (0-100) for a word to stand in for a mistyped one: one slip in a 5-letter word
-# scores 80, two in a 12-letter word 83; below this, corrections are mostly other words.
-WORD_CUTOFF = 78.0
+# Most slips (edits) for a word to stand in for a mistyped one, by the mistyped word's length:
+# one slip from 3 letters, two from 9; more, and corrections are mostly other words.
+TWO_SLIPS_FROM = 9
 WORD_ALTERNATIVES = 3  # nearest words tried for each mistyped word
 PREFIX_CUTOFF = 80.0  # the same for a half-typed last word against the starts of words
 NAME_CUTOFF = 80.0  # lowest similarity of a whole name offered as "did you mean" with no hits
@@ -152,10 +158,12 @@ def _same_start(index: ConceptIndex, key: str) -> list[str]:
     return index.keys[lo:hi]
 
 
-def corrections(index: ConceptIndex, words: list[str]) -> list[tuple[str, ...]] | None:
+def corrections(index: ConceptIndex, words: list[str], typed: list[str] | None = None) -> list[tuple[str, ...]] | None:
     """For each query word, itself (if it starts a word of the graph) or its nearest words, best
-    first; None when some word has neither. Words of one or two letters are never corrected; the
-    last word, if nothing is near it whole, is compared with the starts of words (autocomplete)."""
+    first (``nearest_words``); None when some word has neither. ``typed`` are the words as typed,
+    before their plural ending was taken off (``text.normalize``): a slip can make a word look
+    plural ("pelivs" for pelvis). Words of one or two letters are never corrected; the last word,
+    if nothing is near it whole, is compared with the starts of words (autocomplete)."""
     result: list[tuple[str, ...]] = []
     for position, word in enumerate(words):
         if _starts_a_word(index, word) or word in LAY_EQUIVALENTS:
@@ -163,35 +171,76 @@ def corrections(index: ConceptIndex, words: list[str]) -> list[tuple[str, ...]] 
             continue
         if len(word) < 3:
             return None
-        near = process.extract(word, index.words, scorer=fuzz.ratio, limit=WORD_ALTERNATIVES,
-                               score_cutoff=WORD_CUTOFF)
+        near = nearest_words(index, word, typed[position] if typed else word)
         if not near and position == len(words) - 1 and len(word) >= 5:
             # The last word may be half typed ("osteoperos"): compare it with the starts of words.
             cut = len(word) + 1
-            near = process.extract(word, index.words, scorer=fuzz.ratio, processor=itemgetter(slice(0, cut)),
-                                   limit=WORD_ALTERNATIVES, score_cutoff=PREFIX_CUTOFF)
+            near = tuple(choice for choice, _, _ in process.extract(
+                word, index.words, scorer=fuzz.ratio, processor=itemgetter(slice(0, cut)),
+                limit=WORD_ALTERNATIVES, score_cutoff=PREFIX_CUTOFF))
         if not near:
             return None
-        result.append(tuple(choice for choice, _, _ in near))
+        result.append(near)
     return result
 
 
+def nearest_words(index: ConceptIndex, word: str, typed: str | None = None) -> tuple[str, ...]:
+    """The words of the graph fewest slips away from ``word`` (or from ``typed``, the same word
+    before its plural ending was taken off, whichever is nearer), best first.
+
+    A slip is one letter substituted, left out, added, or two neighbours swapped (optimal string
+    alignment distance: each counts one, as a typist makes them; the Indel ratio counted a
+    substitution twice, so "osteoperosis" was nearer "osteopetrosis" than "osteoporosis"). Among
+    words equally near, a word of a curated concept's name comes first (the graph is about them;
+    the vocabularies are there to map to), then the word more names have, then the alphabet.
+    """
+    slips: dict[str, int] = {}
+    for form in {word, typed or word}:
+        most = 2 if len(form) >= TWO_SLIPS_FROM else 1
+        for choice, distance, _ in process.extract(form, index.words, scorer=OSA.distance, score_cutoff=most,
+                                                   limit=None):
+            slips[choice] = min(distance, slips.get(choice, distance))
+    ranked = sorted(slips, key=lambda choice: (slips[choice], not _curated_word(index, choice),
+                                               -len(index.postings[choice]), choice))
+    return tuple(ranked[:WORD_ALTERNATIVES])
+
+
+def _curated_word(index: ConceptIndex, word: str) -> bool:
+    """Whether a name of a curated concept has ``word``."""
+    curated = index.concepts.curated
+    return any(entry.iri in curated for key in index.postings[word] for entry in index.by_key[key])
+
+
+def _slips(alternatives: list[tuple[str, ...]], key: str) -> int:
+    """How far down each word's corrections ``key`` had to go: 0 when it has every first choice."""
+    names = key.split(" ")
+    total = 0
+    for alts in alternatives:
+        total += next((i for i, alt in enumerate(alts)
+                       if any(name.startswith((alt, *LAY_EQUIVALENTS.get(alt, ()))) for name in names)), len(alts))
+    return total
+
+
 def _rank(index: ConceptIndex, found: dict[str, int], allowed: set[str] | None,
-          scores: dict[str, float], top: int,
-          in_schemes: set[str | None] | None = None) -> tuple[int, list[tuple[int, Entry]]]:
+          penalties: dict[str, int], top: int,
+          in_schemes: set[str | None] | None = None,
+          concepts: set[str] | None = None) -> tuple[int, list[tuple[int, Entry]]]:
     """The number of concepts matched, and (tier, entry) for the best ``top`` of them, best first:
-    tier, then (fuzzy) the nearest spelling, then the best name (label, exact synonym, shorter),
-    then the concept's label. Ranks are single ints (Entry.rank): thousands of matches stay fast."""
+    tier, then the name's penalty (0-1000: for a word prefix, the words it has beyond the query's;
+    for a fuzzy match, the nearest correction first), then the best name (label, exact synonym,
+    shorter), then the concept's label. Ranks are single ints (Entry.rank): thousands of matches
+    stay fast."""
     width = index.rank_width
     best: dict[str, int] = {}
     chosen: dict[str, Entry] = {}
     for key, tier in found.items():
-        # 0-1000: tenths of a point below a perfect spelling, for fuzzy matches.
-        offset = (tier * 1001 + round((100.0 - scores[key]) * 10) if scores else tier * 1001) * width
+        offset = (tier * 1001 + min(penalties.get(key, 0), 1000)) * width
         for entry in index.by_key[key]:
             if allowed is not None and index.kind_of[entry.iri] not in allowed:
                 continue
             if in_schemes is not None and index.concepts.scheme(entry.iri) not in in_schemes:
+                continue
+            if concepts is not None and entry.iri not in concepts:
                 continue
             value = offset + entry.rank
             seen = best.get(entry.iri)
@@ -217,15 +266,30 @@ def search(index: ConceptIndex, query: str, *, kinds: list[str] | None = None,
     allowed = kind_filter(index, kinds)
     in_schemes = scheme_filter(index, schemes)
     words = needle.split(" ")
-    total, ordered = _rank(index, _strict(index, needle, words), allowed, {}, offset + limit, in_schemes)
+    typed = normalize(query).split(" ")
+    found = _strict(index, needle, words)
+    total, ordered = _rank(index, found, allowed, _left_over(found, words), offset + limit, in_schemes)
+    for reading in [] if total else [*readings(index, words, typed), []]:
+        if reading:
+            found = _strict(index, " ".join(reading), reading)
+            total, ordered = _rank(index, found, allowed, _left_over(found, reading), offset + limit, in_schemes)
+        else:  # last: every word in some name of the concept, not all in one ("MRI scan")
+            keys, concepts = across_names(index, [w for w in words if w not in FUNCTION_WORDS])
+            total, ordered = _rank(index, dict.fromkeys(keys, 2), allowed, {}, offset + limit, in_schemes, concepts)
+        if total:  # ranked as the reading matched them, but no name matched the query as typed
+            ordered = [(max(tier, 2), entry) for tier, entry in ordered]
+            break
     did_you_mean = None
     if not total:
-        alternatives = corrections(index, words)
+        kept = [i for i, word in enumerate(words) if word not in FUNCTION_WORDS] or list(range(len(words)))
+        words, typed = [words[i] for i in kept], [typed[i] for i in kept]
+        alternatives = corrections(index, words, typed)
         if alternatives is not None and any(len(a) > 1 or a[0] != w for a, w in zip(alternatives, words)):
             keys = _keys_with_words(index, [(*alts, *_lay(alts)) for alts in alternatives])
             guess = " ".join(alts[0] for alts in alternatives)
-            scores = {key: fuzz.ratio(guess, key) for key in keys}
-            total, ordered = _rank(index, dict.fromkeys(keys, FUZZY), allowed, scores, offset + limit, in_schemes)
+            # The names with the first choices first, then the names nearest the corrected query.
+            penalties = {key: 100 * _slips(alternatives, key) + round(100 - fuzz.ratio(guess, key)) for key in keys}
+            total, ordered = _rank(index, dict.fromkeys(keys, FUZZY), allowed, penalties, offset + limit, in_schemes)
             if ordered:
                 did_you_mean = ordered[0][1].text
     if not total and allowed is None and in_schemes is None:  # nothing matches well: the nearest whole name, as a hint
@@ -240,6 +304,56 @@ def search(index: ConceptIndex, query: str, *, kinds: list[str] | None = None,
     ]
     return SearchResults(query=query, total=total, limit=limit, offset=offset, hits=hits,
                          did_you_mean=did_you_mean)
+
+
+def _left_over(found: dict[str, int], words: list[str]) -> dict[str, int]:
+    """For the names matched word by word (word prefix), how many of their words the query left
+    over: the fewer, the nearer the name is to what was asked ("fracture sacrum" is nearer
+    "fracture of sacrum" than "Zone I fracture of sacrum")."""
+    # (never below 0: two query words may start the same word of a name, "pain pain")
+    return {key: max(0, key.count(" ") + 1 - len(words)) for key, tier in found.items() if tier == 2}
+
+
+def readings(index: ConceptIndex, words: list[str], typed: list[str]) -> list[list[str]]:
+    """Other ways to read a query that matches nothing as typed, in order: with a word split in two
+    joined where the graph has the joined word ("tail bone pain" as "tailbone pain"; a whole query
+    so split is already matched by ``ConceptIndex.compact``), without its function words ("what is
+    an MRI" as "mri", ``text.FUNCTION_WORDS``), and both. ``typed``: the words before their plural
+    endings were taken off (the "s" of "phys ical" is no plural)."""
+    joined: list[str] = []
+    pieces: list[str] = []  # the typed form of each joined word
+    for word, as_typed in zip(words, typed):
+        whole = stem(pieces[-1] + as_typed) if pieces else None
+        if whole is not None and whole in index.postings:
+            joined[-1], pieces[-1] = whole, pieces[-1] + as_typed
+        else:
+            joined.append(word)
+            pieces.append(as_typed)
+    found: list[list[str]] = []
+    for reading in (joined, [w for w in words if w not in FUNCTION_WORDS],
+                    [w for w in joined if w not in FUNCTION_WORDS]):
+        if reading and reading != words and reading not in found:
+            found.append(reading)
+    return found
+
+
+def across_names(index: ConceptIndex, words: list[str]) -> tuple[set[str], set[str]]:
+    """The concepts in whose names, taken together, every word starts a word ("MRI scan": "MRI"
+    and "scan" are two names of radiologic imaging), and the names of theirs with the rarest word
+    (the ones a hit shows); none for fewer than two words (one word is matched name by name)."""
+    def names(word: str) -> set[str]:
+        lo, hi = _word_range(index, word)
+        return {key for found in index.words[lo:hi] for key in index.postings[found]}
+
+    keys = sorted((names(w) | {k for alt in LAY_EQUIVALENTS.get(w, ()) for k in names(alt)} for w in words), key=len)
+    if len(keys) < 2 or not keys[0]:
+        return set(), set()
+    concepts = {entry.iri for key in keys[0] for entry in index.by_key[key]}
+    for others in keys[1:]:
+        concepts &= {entry.iri for key in others for entry in index.by_key[key]}
+        if not concepts:
+            return set(), set()
+    return keys[0], concepts
 
 
 def _lay(words: Iterable[str]) -> tuple[str, ...]:

@@ -23,7 +23,6 @@ LAY_EQUIVALENTS: dict[str, tuple[str, ...]] = {
     "fractured": ("fracture",),
 }
 
-
 def unaccent(text: str) -> str:
     """A string in NFKD form without combining marks (accents), case kept."""
     if text.isascii():  # already NFKD, no marks: most names, and the index builds them all
@@ -76,3 +75,13 @@ def tokens(text: str) -> list[tuple[str, int, int]]:
 def token_key(token: str) -> str:
     """The form of one token that annotate compares."""
     return stem(fold(token))
+
+
+# Words that carry no name of their own ("what is an MRI", "pain in my tail bone"): search leaves
+# them out of a query that matches nothing with them (names that have them still match with them).
+# Kept as search_key makes them ("does" is "doe").
+FUNCTION_WORDS = frozenset(stem(word) for word in (
+    "a", "an", "the", "my", "your", "his", "her", "our", "their", "this", "that", "these", "those", "its",
+    "it", "i", "me", "of", "in", "on", "at", "to", "for", "from", "with", "by", "about", "and", "or", "is",
+    "are", "was", "were", "be", "been", "what", "which", "who", "how", "why", "does", "do", "did", "can",
+    "could", "should", "having"))

@@ -252,8 +252,11 @@ def build_router(service: ConceptService) -> APIRouter:
     async def search(request: Request, q: Annotated[str, Query(min_length=1, max_length=500, description="Text to look for: a name, the start of one (autocomplete), or words that start words of a name, in any order; typos are forgiven")],
                      kind: Kinds = None, limit: Limit = 10, offset: Offset = 0, scheme: Schemes = None) -> Response:
         """Case-, accent- and plural-insensitive; words match at word starts ("CT" is not inside
-        "fracture"), in any order. Ranked exact > prefix > word prefix > fuzzy: when nothing matches
-        as typed, mistyped words are corrected by edit distance (rapidfuzz), the hits are `fuzzy` and
+        "fracture"), in any order. Ranked exact > prefix > word prefix > fuzzy. A query that matches
+        no name as typed is read again: a word split in two joined ("tail bone pain"), without
+        function words ("what is an MRI"), its words across the names of one concept ("MRI scan");
+        those hits are `word_prefix`. Then mistyped words are corrected to the words fewest slips
+        away (a letter changed, left out, added, or two swapped), the hits are `fuzzy` and
         `did_you_mean` gives the name they were found by; with no hits at all it may still offer the
         nearest name. Each concept once, with the name that matched and its type (label, exact / related / broad /
         narrow synonym, lay term, abbreviation). The curated concepts and the codes and terms of the
