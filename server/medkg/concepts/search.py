@@ -317,7 +317,7 @@ def _left_over(found: dict[str, int], words: list[str]) -> dict[str, int]:
 def readings(index: ConceptIndex, words: list[str], typed: list[str]) -> list[list[str]]:
     """Other ways to read a query that matches nothing as typed, in order: with a word split in two
     joined where the graph has the joined word ("tail bone pain" as "tailbone pain"; a whole query
-    so split is already matched by ``ConceptIndex.compact``), without its function words ("what is
+    so split is already matched by ``index.spaced_keys``), without its function words ("what is
     an MRI" as "mri", ``text.FUNCTION_WORDS``), and both. ``typed``: the words before their plural
     endings were taken off (the "s" of "phys ical" is no plural)."""
     joined: list[str] = []
