@@ -230,6 +230,10 @@ def serve(
     unless --no-validate; the vocabularies of --vocab are checked against their shapes when
     built), then serves on http://HOST:PORT until interrupted. Queries run in
     separate worker processes, so a query past its timeout is really stopped.
+
+    Exit 1 on violations or when the web server fails to start after loading; 2 when an input
+    cannot be read, an option is wrong or the port is taken (checked before loading, and again,
+    holding it, before "serving" is announced).
     """
     from medkg.serve import ServeError
     from medkg.serve import serve as run_server
