@@ -229,3 +229,66 @@ def test_a_one_triple_change_is_a_small_diff(tmp_path: Path, exported: Path, cha
     export_store(store, tmp_path)
     changed = _changed_lines(exported, tmp_path)
     assert 0 < changed <= 12, (change, changed)
+
+
+# -- over the checked-in files (export --out . in a checkout): only what changed is rewritten ------
+
+
+def _checkout_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    from medkg.graph import resources
+
+    root = tmp_path / "checkout"
+    shutil.copytree(resources.ontology_dir(), root / "ontology")
+    shutil.copytree(resources.data_dir(), root / "data")
+    return root
+
+
+def test_export_over_the_checkout_of_the_same_graph_changes_nothing(tmp_path: Path) -> None:
+    # The example: the checked-in files are written by hand, so an export over them rewrote every
+    # file (thousands of lines in git diff) whatever had changed.
+    root = _checkout_copy(tmp_path)
+    before = {p: p.read_bytes() for p in root.rglob("*.ttl")}
+    export_store(new_store(), root)
+    assert {p: p.read_bytes() for p in root.rglob("*.ttl")} == before
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_export_over_the_checkout_after_a_one_triple_change_is_a_small_diff(tmp_path: Path, change: str) -> None:
+    root = _checkout_copy(tmp_path)
+    pristine = tmp_path / "pristine"
+    import shutil
+
+    shutil.copytree(root, pristine)
+    store = new_store()
+    CHANGES[change](store)
+    export_store(store, root)
+    assert 0 < _changed_lines(pristine, root) <= 16, (change, _changed_lines(pristine, root))
+    # What was written reads back as the changed graph, and exporting it again changes nothing.
+    assert canonical_hash(reload(root)) == canonical_hash(_in_graphs(store))
+    again = {p: p.read_bytes() for p in root.rglob("*.ttl")}
+    export_store(store, root)
+    assert {p: p.read_bytes() for p in root.rglob("*.ttl")} == again
+
+
+def _in_graphs(store: ox.Store) -> ox.Store:
+    """The store's ontology and data graphs (what export writes), without the provenance graph."""
+    out = ox.Store()
+    for graph in (ONTOLOGY_GRAPH, DATA_GRAPH):
+        out.extend(store.quads_for_pattern(None, None, None, ox.NamedNode(DEFAULT_BASE + graph)))
+    return out
+
+
+def test_comments_above_a_changed_statement_stay(tmp_path: Path) -> None:
+    root = _checkout_copy(tmp_path)
+    text = (root / "data" / "conditions.ttl").read_text()
+    assert "# --- Fracture hierarchy" in text and text.index("# --- Fracture hierarchy") < text.index("\nmedkg:fracture\n")
+    store = new_store()
+    old = _label(store, "fracture")
+    store.remove(old)
+    store.add(ox.Quad(old.subject, old.predicate, ox.Literal("Bone fracture", language="en"), _DATA))
+    export_store(store, root)
+    after = (root / "data" / "conditions.ttl").read_text()
+    assert after.index("# --- Fracture hierarchy") < after.index('\nmedkg:fracture\n    a mkg:Fracture ;\n    skos:prefLabel "Bone fracture"@en ;')
+    assert after.count("\nmedkg:fracture\n") == 1 and after.startswith(text.split("\n\n", 1)[0])

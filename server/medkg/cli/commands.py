@@ -360,7 +360,9 @@ def export(
     A file per kind of concept (conditions, symptoms, risk factors, course, anatomy, procedures),
     and sources, corrections, mappings and dataset files; each owl:Axiom right after the triple it
     annotates. Exporting the same graph twice gives the same bytes. Export into a checkout
-    (--out .) to review curated changes with git diff. Exit 0 on success, 2 when an input cannot be read.
+    (--out .) to review curated changes with git diff: over existing files, statements whose triples
+    did not change are kept as written (with their comments), and only the changed ones are
+    rewritten. Exit 0 on success, 2 when an input cannot be read.
     """
     from medkg.graph.loading import new_store
     from medkg.store.export import export_store, open_store_dir
