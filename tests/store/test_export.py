@@ -292,3 +292,12 @@ def test_comments_above_a_changed_statement_stay(tmp_path: Path) -> None:
     after = (root / "data" / "conditions.ttl").read_text()
     assert after.index("# --- Fracture hierarchy") < after.index('\nmedkg:fracture\n    a mkg:Fracture ;\n    skos:prefLabel "Bone fracture"@en ;')
     assert after.count("\nmedkg:fracture\n") == 1 and after.startswith(text.split("\n\n", 1)[0])
+
+
+@pytest.mark.parametrize("old", ['medkg:x skos:prefLabel "cut short', "not turtle at all <", "", "@base <http://e/> .\n<a> <b> <c> ."])
+def test_a_file_that_cannot_be_read_statement_by_statement_is_written_anew(tmp_path: Path, exported: Path, old: str) -> None:
+    target = tmp_path / "data" / "anatomy.ttl"
+    target.parent.mkdir(parents=True)
+    target.write_text(old)
+    export_store(new_store(), tmp_path)
+    assert target.read_text() == (exported / "data" / "anatomy.ttl").read_text()

@@ -34,20 +34,27 @@ class _Unit:
 
 def keep_unchanged(old: str, new: str) -> str:
     """The text to write: ``new`` (the export's rendering of a file) laid over ``old`` (the file
-    there now), keeping every statement of ``old`` whose triples ``new`` still holds."""
+    there now), keeping every statement of ``old`` whose triples ``new`` still holds. An ``old``
+    that cannot be read statement by statement (not Turtle, cut short) is replaced by ``new``."""
+    try:
+        return _lay_over(old, new)
+    except (SyntaxError, ValueError, IndexError):
+        return new
+
+
+def _lay_over(old: str, new: str) -> str:
+    if not old.strip():
+        return new
     old_head, old_units = _split(old)
     new_head, new_units = _split(new)
     old_prefixes, new_prefixes = _prefixes(old_head), _prefixes(new_head)
     if old_prefixes is None or new_prefixes is None or any(
             old_prefixes.get(p, ns) != ns for p, ns in new_prefixes.items()):
         return new  # a prefix read another way: the texts cannot be compared statement by statement
-    try:
-        for unit in old_units:
-            _read(unit, old_head)
-        for unit in new_units:
-            _read(unit, new_head)
-    except SyntaxError:
-        return new
+    for unit in old_units:
+        _read(unit, old_head)
+    for unit in new_units:
+        _read(unit, new_head)
     wanted: Counter[object] = Counter()
     for unit in new_units:
         wanted.update(unit.keys)
