@@ -145,3 +145,159 @@ def test_export_of_paths_puts_the_ontology_apart(tmp_path: Path, exported: Path)
         p.relative_to(exported) for p in exported.rglob("*.ttl"))
     for path in sorted(exported.rglob("*.ttl")):
         assert (tmp_path / path.relative_to(exported)).read_bytes() == path.read_bytes(), path
+
+
+# -- any one-triple change gives a diff of a handful of lines (the kind of the example above) -----
+
+_M = "https://w3id.org/medkg/concept/"
+_O = "https://w3id.org/medkg/ontology/"
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_OWL = "http://www.w3.org/2002/07/owl#"
+_DATA = ox.NamedNode(DEFAULT_BASE + DATA_GRAPH)
+
+
+def _label(store: ox.Store, concept: str) -> ox.Quad:
+    return next(iter(store.quads_for_pattern(ox.NamedNode(_M + concept), ox.NamedNode(_SKOS + "prefLabel"), None, _DATA)))
+
+
+def _an_axiom_source(store: ox.Store) -> ox.Quad:
+    head = next(iter(store.quads_for_pattern(None, ox.NamedNode(_OWL + "annotatedSource"), ox.NamedNode(_M + "sacral-fracture"), _DATA)))
+    return next(iter(store.quads_for_pattern(head.subject, ox.NamedNode("http://purl.org/dc/terms/source"), None, _DATA)))
+
+
+def _change_label(store: ox.Store) -> None:
+    old = _label(store, "pelvic-pain")
+    store.remove(old)
+    store.add(ox.Quad(old.subject, old.predicate, ox.Literal("Pain in the pelvis", language="en"), _DATA))
+
+
+def _add_synonym(store: ox.Store) -> None:
+    store.add(ox.Quad(ox.NamedNode(_M + "sacrum"), ox.NamedNode("http://www.geneontology.org/formats/oboInOwl#hasRelatedSynonym"),
+                      ox.Literal("os sacrum", language="en"), _DATA))
+
+
+def _remove_label(store: ox.Store) -> None:
+    store.remove(_label(store, "coccyx"))
+
+
+def _add_fact_with_axiom(store: ox.Store) -> None:
+    s, p, o = ox.NamedNode(_M + "sacral-fracture"), ox.NamedNode(_O + "hasSymptom"), ox.NamedNode(_M + "pain")
+    axiom = ox.BlankNode()
+    store.extend([ox.Quad(s, p, o, _DATA), ox.Quad(axiom, ox.NamedNode(RDF_TYPE_IRI), ox.NamedNode(_OWL + "Axiom"), _DATA),
+                  ox.Quad(axiom, ox.NamedNode(_OWL + "annotatedSource"), s, _DATA),
+                  ox.Quad(axiom, ox.NamedNode(_OWL + "annotatedProperty"), p, _DATA),
+                  ox.Quad(axiom, ox.NamedNode(_OWL + "annotatedTarget"), o, _DATA),
+                  ox.Quad(axiom, ox.NamedNode("http://purl.org/dc/terms/source"), ox.NamedNode(DEFAULT_BASE + "source/medkg-editors"), _DATA)])
+
+
+def _change_an_axiom(store: ox.Store) -> None:
+    old = _an_axiom_source(store)
+    store.remove(old)
+    store.add(ox.Quad(old.subject, old.predicate, ox.NamedNode(DEFAULT_BASE + "source/another-article"), _DATA))
+
+
+RDF_TYPE_IRI = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+CHANGES = {"change a label": _change_label, "add a synonym": _add_synonym, "remove a label": _remove_label,
+           "add a fact and its axiom": _add_fact_with_axiom, "change an axiom's source": _change_an_axiom}
+
+
+def _changed_lines(before: Path, after: Path) -> int:
+    import difflib
+
+    names = {p.relative_to(before) for p in before.rglob("*.ttl")} | {p.relative_to(after) for p in after.rglob("*.ttl")}
+    count = 0
+    for name in sorted(names):
+        old = (before / name).read_text().splitlines() if (before / name).exists() else []
+        new = (after / name).read_text().splitlines() if (after / name).exists() else []
+        count += sum(1 for line in difflib.unified_diff(old, new, lineterm="", n=0)
+                     if line[:1] in "+-" and not line.startswith(("+++", "---")))
+    return count
+
+
+def test_export_twice_gives_the_same_bytes_from_stores_loaded_apart(tmp_path: Path) -> None:
+    export_store(new_store(), tmp_path / "a")
+    export_store(new_store(), tmp_path / "b")  # parsed again: other blank-node labels
+    assert _changed_lines(tmp_path / "a", tmp_path / "b") == 0
+    for path in (tmp_path / "a").rglob("*.ttl"):
+        assert path.read_bytes() == (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_bytes()
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_a_one_triple_change_is_a_small_diff(tmp_path: Path, exported: Path, change: str) -> None:
+    store = new_store()
+    CHANGES[change](store)
+    export_store(store, tmp_path)
+    changed = _changed_lines(exported, tmp_path)
+    assert 0 < changed <= 12, (change, changed)
+
+
+# -- over the checked-in files (export --out . in a checkout): only what changed is rewritten ------
+
+
+def _checkout_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    from medkg.graph import resources
+
+    root = tmp_path / "checkout"
+    shutil.copytree(resources.ontology_dir(), root / "ontology")
+    shutil.copytree(resources.data_dir(), root / "data")
+    return root
+
+
+def test_export_over_the_checkout_of_the_same_graph_changes_nothing(tmp_path: Path) -> None:
+    # The example: the checked-in files are written by hand, so an export over them rewrote every
+    # file (thousands of lines in git diff) whatever had changed.
+    root = _checkout_copy(tmp_path)
+    before = {p: p.read_bytes() for p in root.rglob("*.ttl")}
+    export_store(new_store(), root)
+    assert {p: p.read_bytes() for p in root.rglob("*.ttl")} == before
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_export_over_the_checkout_after_a_one_triple_change_is_a_small_diff(tmp_path: Path, change: str) -> None:
+    root = _checkout_copy(tmp_path)
+    pristine = tmp_path / "pristine"
+    import shutil
+
+    shutil.copytree(root, pristine)
+    store = new_store()
+    CHANGES[change](store)
+    export_store(store, root)
+    assert 0 < _changed_lines(pristine, root) <= 16, (change, _changed_lines(pristine, root))
+    # What was written reads back as the changed graph, and exporting it again changes nothing.
+    assert canonical_hash(reload(root)) == canonical_hash(_in_graphs(store))
+    again = {p: p.read_bytes() for p in root.rglob("*.ttl")}
+    export_store(store, root)
+    assert {p: p.read_bytes() for p in root.rglob("*.ttl")} == again
+
+
+def _in_graphs(store: ox.Store) -> ox.Store:
+    """The store's ontology and data graphs (what export writes), without the provenance graph."""
+    out = ox.Store()
+    for graph in (ONTOLOGY_GRAPH, DATA_GRAPH):
+        out.extend(store.quads_for_pattern(None, None, None, ox.NamedNode(DEFAULT_BASE + graph)))
+    return out
+
+
+def test_comments_above_a_changed_statement_stay(tmp_path: Path) -> None:
+    root = _checkout_copy(tmp_path)
+    text = (root / "data" / "conditions.ttl").read_text()
+    assert "# --- Fracture hierarchy" in text and text.index("# --- Fracture hierarchy") < text.index("\nmedkg:fracture\n")
+    store = new_store()
+    old = _label(store, "fracture")
+    store.remove(old)
+    store.add(ox.Quad(old.subject, old.predicate, ox.Literal("Bone fracture", language="en"), _DATA))
+    export_store(store, root)
+    after = (root / "data" / "conditions.ttl").read_text()
+    assert after.index("# --- Fracture hierarchy") < after.index('\nmedkg:fracture\n    a mkg:Fracture ;\n    skos:prefLabel "Bone fracture"@en ;')
+    assert after.count("\nmedkg:fracture\n") == 1 and after.startswith(text.split("\n\n", 1)[0])
+
+
+@pytest.mark.parametrize("old", ['medkg:x skos:prefLabel "cut short', "not turtle at all <", "", "@base <http://e/> .\n<a> <b> <c> ."])
+def test_a_file_that_cannot_be_read_statement_by_statement_is_written_anew(tmp_path: Path, exported: Path, old: str) -> None:
+    target = tmp_path / "data" / "anatomy.ttl"
+    target.parent.mkdir(parents=True)
+    target.write_text(old)
+    export_store(new_store(), tmp_path)
+    assert target.read_text() == (exported / "data" / "anatomy.ttl").read_text()

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from medkg.cli.common import (
+    RDF_IN_FOLDERS,
     BaseOption,
     CliError,
     Command,
@@ -20,6 +21,7 @@ from medkg.cli.common import (
     _seconds,
     _vocab_files,
     app,
+    note_skipped,
     write_out,
 )
 from medkg.graph.namespaces import DEFAULT_BASE
@@ -47,7 +49,7 @@ def query(
     ] = "table",
     paths: Annotated[
         Optional[list[Path]],
-        typer.Option("--data", help="Query these RDF files or folders instead of the packaged graph."),
+        typer.Option("--data", help=f"Query these RDF files or folders instead of the packaged graph ({RDF_IN_FOLDERS})."),
     ] = None,
     vocab: VocabOption = None,
     competency: Annotated[
@@ -100,6 +102,7 @@ def query(
     if federated and not allow_service:
         raise CliError("SERVICE (federated query) is disabled: it would make medkg fetch other URLs. Query the "
                        "remote endpoint directly, or pass --allow-service", 2)
+    note_skipped(paths)
     store = new_store(paths, base, _vocab_files(vocab))
     try:  # results are lazy: a SERVICE call runs (and fails) while they are read
         result = run_query(store, text, base=base, base_iri=base)
@@ -117,13 +120,13 @@ def query(
 def validate(
     paths: Annotated[
         Optional[list[Path]],
-        typer.Argument(help="RDF files (Turtle, N-Triples...) or folders (their .ttl files) to validate instead of the packaged facts.", show_default=False),
+        typer.Argument(help=f"RDF files or folders to validate instead of the packaged facts ({RDF_IN_FOLDERS}).", show_default=False),
     ] = None,
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="text (default): results grouped by node; json or turtle: the SHACL report.")
     ] = "text",
     shapes: Annotated[
-        Optional[list[Path]], typer.Option("--shapes", help="Validate against these shapes files or folders instead of the packaged shapes/.", show_default=False)
+        Optional[list[Path]], typer.Option("--shapes", help="Validate against these Turtle shapes files or folders (their .ttl files) instead of the packaged shapes/.", show_default=False)
     ] = None,
     engine: Annotated[
         str, typer.Option(help="oxigraph (default: constraints compiled to SPARQL) or pyshacl (the reference, slow).")
@@ -134,7 +137,7 @@ def validate(
     """Check the graph against the SHACL shapes and say what to fix.
 
     With no PATH, checks the packaged graph (ontology/ and data/). With PATHs (files, or folders
-    whose .ttl files are read), checks those instead of the packaged facts, together with the
+    whose RDF files are read), checks those instead of the packaged facts, together with the
     packaged ontology, unless one of the files declares an owl:Ontology (then that is the ontology).
     Validate a whole folder (e.g. data/) to check links between files. With --base, the graph is
     checked as `medkg serve --base` serves it: its IRIs, and the shapes', moved under that base.
@@ -159,6 +162,8 @@ def validate(
     if vocab is not None and engine == "pyshacl":
         raise CliError("--vocab validates with the oxigraph engine only (pyshacl would take hours on millions "
                        "of triples): leave out --engine pyshacl", 2)
+    note_skipped(paths)
+    note_skipped(shapes, suffixes=(".ttl",))
     report = validate_graph(paths or None, shapes=shapes or None, engine=engine, progress=tty_progress(), base=base,
                             vocab=_vocab_files(vocab))
     write_out(report.to_json() + "\n" if fmt == "json" else report.to_turtle() if fmt == "turtle" else report.to_text())
@@ -171,7 +176,7 @@ def validate(
 def serve(
     paths: Annotated[
         Optional[list[Path]],
-        typer.Argument(help="RDF files or folders to serve instead of the packaged graph.", show_default=False),
+        typer.Argument(help=f"RDF files or folders to serve instead of the packaged graph ({RDF_IN_FOLDERS}).", show_default=False),
     ] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port to listen on (1-65535).", callback=_port)] = 8000,
@@ -237,6 +242,10 @@ def serve(
     unless --no-validate; the vocabularies of --vocab are checked against their shapes when
     built), then serves on http://HOST:PORT until interrupted. Queries run in
     separate worker processes, so a query past its timeout is really stopped.
+
+    Exit 1 on violations or when the web server fails to start after loading; 2 when an input
+    cannot be read, an option is wrong or the port is taken (checked before loading, and again,
+    holding it, before "serving" is announced).
     """
     from medkg.serve import ServeError
     from medkg.serve import serve as run_server
@@ -247,6 +256,7 @@ def serve(
         token = token_from(write_token)
     except ValueError as error:
         raise CliError(f"--write-token / $MEDKG_WRITE_TOKEN: {error}", 2) from None
+    note_skipped(paths)
     vocab_files = _vocab_files(vocab)
     settings = Settings(
         vocab=tuple(vocab_files),
@@ -280,7 +290,7 @@ def serve(
 def load(
     paths: Annotated[
         Optional[list[Path]],
-        typer.Argument(help="RDF files or folders to load instead of the packaged graph.", show_default=False),
+        typer.Argument(help=f"RDF files or folders to load instead of the packaged graph ({RDF_IN_FOLDERS}).", show_default=False),
     ] = None,
     into: Annotated[str, typer.Option("--into", help="The server's SPARQL query endpoint URL: for Oxigraph http://HOST:7878/query, for Virtuoso http://HOST:8890/sparql")] = "",
     graph: Annotated[
@@ -317,6 +327,7 @@ def load(
         raise CliError(f"--protocol must be auto, graph-store or update, not {protocol!r}", 2)
     if graph is not None and not is_iri(graph):
         raise CliError(f"--graph {graph!r} is not an absolute IRI", 2)
+    note_skipped(paths)
     if not no_validate:  # as `medkg serve` does: a server never gets a graph that violates the shapes
         from medkg.validation import validate_graph
 
@@ -343,7 +354,7 @@ def load(
 def export(
     paths: Annotated[
         Optional[list[Path]],
-        typer.Argument(help="RDF files or folders to export instead of the packaged graph.", show_default=False),
+        typer.Argument(help=f"RDF files or folders to export instead of the packaged graph ({RDF_IN_FOLDERS}).", show_default=False),
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="Folder to write ontology/ and data/ into (created if missing).")] = Path("medkg-export"),
     store: Annotated[
@@ -356,11 +367,14 @@ def export(
     A file per kind of concept (conditions, symptoms, risk factors, course, anatomy, procedures),
     and sources, corrections, mappings and dataset files; each owl:Axiom right after the triple it
     annotates. Exporting the same graph twice gives the same bytes. Export into a checkout
-    (--out .) to review curated changes with git diff. Exit 0 on success, 2 when an input cannot be read.
+    (--out .) to review curated changes with git diff: over existing files, statements whose triples
+    did not change are kept as written (with their comments), and only the changed ones are
+    rewritten. Exit 0 on success, 2 when an input cannot be read.
     """
     from medkg.graph.loading import new_store
     from medkg.store.export import export_store, open_store_dir
 
+    note_skipped(paths)
     graph = open_store_dir(store) if store is not None else new_store(paths, base)
     try:
         files = export_store(graph, out, base)

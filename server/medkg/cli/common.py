@@ -12,7 +12,11 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from medkg import __version__
+from medkg.graph.loading import RDF_EXTENSIONS_TEXT
 from medkg.graph.namespaces import check_base
+
+RDF_IN_FOLDERS = (f"in folders, the files ending in {RDF_EXTENSIONS_TEXT}; the others, and hidden ones, are "
+                  "named on stderr and not read")
 
 
 class _FlagsWithoutType:
@@ -168,3 +172,20 @@ def _vocab_progress():  # type: ignore[no-untyped-def]
         sys.stderr.flush()
 
     return show
+
+
+def note_skipped(paths: list[Path] | None, *, suffixes: tuple[str, ...] | None = None) -> None:
+    """Says on stderr which files inside the folders ``paths`` are not read: not RDF by their
+    extension (``suffixes``, else medkg.graph.loading.RDF_EXTENSIONS), or hidden."""
+    from medkg.graph.loading import RDF_EXTENSIONS_TEXT, RdfInputError, select_rdf
+
+    if not paths:
+        return
+    try:
+        skipped = select_rdf(paths, suffixes=suffixes).skipped
+    except RdfInputError:
+        return  # said, with the exit status, when the command reads them
+    if skipped:
+        shown = ", ".join(str(p) for p in skipped[:10]) + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else "")
+        kinds = ", ".join(suffixes) if suffixes else RDF_EXTENSIONS_TEXT
+        typer.echo(f"medkg: not read ({len(skipped)}, hidden or not {kinds} by name): {shown}", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -22,40 +23,81 @@ class RdfInputError(Exception):
         super().__init__(f"cannot read {where}: {reason}")
 
 
+# The extensions read as RDF, and nothing else: Oxigraph alone would also read a .txt as N-Triples,
+# a .xml as RDF/XML and a .json as JSON-LD, so notes and configuration in a data folder would be
+# parsed (or fail as RDF) instead of being left alone.
+RDF_EXTENSIONS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,  # OWL ontologies as published (OBO, BioPortal): RDF/XML
+    ".jsonld": ox.RdfFormat.JSON_LD,
+}
+RDF_EXTENSIONS_TEXT = ", ".join(RDF_EXTENSIONS)
+
+
 def rdf_format(path: Path) -> ox.RdfFormat:
-    """The RDF syntax of a file, from its extension (.ttl, .nt, .nq, .trig, .rdf, .jsonld...)."""
-    fmt = ox.RdfFormat.from_extension(path.suffix.lstrip("."))
+    """The RDF syntax of a file, from its extension (RDF_EXTENSIONS, any case); RdfInputError for
+    any other extension."""
+    fmt = RDF_EXTENSIONS.get(path.suffix.lower())
     if fmt is None:
-        raise RdfInputError(path, f"unknown RDF file extension {path.suffix!r}")
+        what = f"its extension {path.suffix!r}" if path.suffix else "it has no extension"
+        raise RdfInputError(path, f"not an RDF file by its name ({what}); RDF files end in {RDF_EXTENSIONS_TEXT}: "
+                                  "rename it, or leave it out")
     return fmt
 
 
-def rdf_files(paths: Iterable[Path | str], *, suffixes: tuple[str, ...] | None = None) -> list[Path]:
-    """Files named, and the RDF files found (recursively, sorted) in folders named.
+@dataclass(frozen=True)
+class RdfSelection:
+    """What a list of files and folders holds: the RDF files to read, and what was left out."""
 
-    ``suffixes`` limits what is picked up inside folders (files named explicitly are always kept).
+    files: list[Path]
+    skipped: list[Path]  # inside folders: files that are not RDF by their extension, hidden files and folders
+
+
+def select_rdf(paths: Iterable[Path | str], *, suffixes: tuple[str, ...] | None = None) -> RdfSelection:
+    """Files named, and the RDF files found (recursively, sorted) in folders named, by extension
+    (``suffixes``, else RDF_EXTENSIONS); files named explicitly are always kept (and refused later
+    when not RDF). Hidden files and folders (.DS_Store, .git/) are left out, not looked into.
+
     A folder with no such file is an RdfInputError: read as "nothing", it would pass validation
-    or serve an empty graph without a word.
-    """
+    or serve an empty graph without a word."""
+    wanted = tuple(s.lower() for s in suffixes) if suffixes else tuple(RDF_EXTENSIONS)
     found: list[Path] = []
+    skipped: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            inside = [
-                p
-                for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and (p.suffix in suffixes if suffixes else ox.RdfFormat.from_extension(p.suffix[1:]))
-            ]
+            inside: list[Path] = []
+            _walk(path, wanted, inside, skipped)
             if not inside:
-                kinds = " or ".join(suffixes) if suffixes else "RDF (.ttl, .nt, .nq, .trig, .rdf, .jsonld, ...)"
+                kinds = " or ".join(wanted)
                 raise RdfInputError(path, f"the folder holds no {kinds} files; give a folder or files with the graph")
             found.extend(inside)
         elif path.is_file():
             found.append(path)
         else:
             raise RdfInputError(path, "no such file or folder")
-    return found
+    return RdfSelection(found, skipped)
+
+
+def _walk(folder: Path, wanted: tuple[str, ...], found: list[Path], skipped: list[Path]) -> None:
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith("."):
+            skipped.append(entry)
+        elif entry.is_dir():
+            _walk(entry, wanted, found, skipped)
+        elif entry.is_file() and entry.suffix.lower() in wanted:
+            found.append(entry)
+        else:
+            skipped.append(entry)
+
+
+def rdf_files(paths: Iterable[Path | str], *, suffixes: tuple[str, ...] | None = None) -> list[Path]:
+    """The files to read of ``paths`` (select_rdf: what is not RDF by its extension is left out)."""
+    return select_rdf(paths, suffixes=suffixes).files
 
 
 def parse_file(path: Path, *, graph: ox.NamedNode | None = None, base: str = DEFAULT_BASE) -> list[ox.Quad]:

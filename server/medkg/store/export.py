@@ -11,8 +11,10 @@ axiom. Subjects, predicates and objects are sorted and blank nodes labelled from
 exporting twice gives the same bytes and a re-export of an unchanged graph shows no diff. Writes'
 provenance (graph/provenance) is not part of data/ and is not exported.
 
-Comments are not RDF, so they do not survive the round trip; when a target file exists already,
-its leading comment block (the file's description) is kept.
+Over files that exist (``--out .`` in a checkout), every statement whose triples did not change
+is kept as written, with its comments (medkg.store.export_keep): only what changed is rewritten,
+so `git diff` shows the change, not a reformatted file. Into an empty folder, comments (not RDF)
+do not survive.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from medkg.graph.namespaces import (
 )
 from medkg.graph.reach import closure, reachable
 from medkg.graph.turtle import AXIOM_HEAD, OWL, RDF_TYPE, Graph, Triple, TurtleWriter, prefix_lines
+from medkg.store.export_keep import keep_unchanged
 
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -100,7 +103,7 @@ def export_store(store: ox.Store, out: Path, base: str = DEFAULT_BASE) -> list[E
     for relative, (text, count) in sorted(texts.items()):
         path = out / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        text = _keep_header(path, text)
+        text = _over_existing(path, text)
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)  # a reader never sees half a file
@@ -314,22 +317,13 @@ def _body(writer: TurtleWriter, triples: list[Triple], mappings: set[Triple]) ->
     return "\n".join(units)
 
 
-def _keep_header(path: Path, text: str) -> str:
-    """Keeps an existing file's leading comment block in place of the generic one."""
+def _over_existing(path: Path, text: str) -> str:
+    """``text`` laid over the file there now, keeping its unchanged statements (medkg.store.export_keep)."""
     try:
         old = path.read_text(encoding="utf-8")
     except OSError:
         return text
-    lines = old.splitlines(keepends=True)
-    header = []
-    for line in lines:
-        if not line.startswith("#"):
-            break
-        header.append(line)
-    if not header:
-        return text
-    body = text.split("\n\n", 1)[1] if text.startswith("#") else text
-    return "".join(header) + "\n" + body
+    return keep_unchanged(old, text)
 
 
 def open_store_dir(directory: Path) -> ox.Store:

@@ -50,6 +50,7 @@ from medkg.store.remote import (
     standard_graphs,
 )
 from medkg.store.remote_dialect import standard_results, standard_triples
+from medkg.store.remote_errors import prologue_lines, remote_syntax_error
 
 _RESULTS = "application/sparql-results+json"
 
@@ -78,8 +79,10 @@ class RemoteRun:
     """One forwarded query, read with ``next_frame()`` like a worker's run."""
 
     def __init__(self, engine: RemoteEngine, task: asyncio.Future[Reply] | tuple[int, bytes],
-                 timeout: float) -> None:
+                 timeout: float, query: str = "", prologue: int = 0) -> None:
         self._engine = engine
+        self._query = query  # the user's text, and the lines medkg sent before it: for error positions
+        self._prologue = prologue
         self.timeout = timeout
         self.expired = False
         self.complete = False
@@ -105,9 +108,12 @@ class RemoteRun:
         except _NotAcceptable as refused:
             return [_error(406, "not_acceptable", str(refused))]
         except RemoteRejected as refused:
-            if refused.remote_status in (400, 406):  # the client's query or Accept: theirs to fix
-                code = "malformed_query" if refused.remote_status == 400 else "not_acceptable"
-                return [_error(refused.remote_status, code, str(refused))]
+            if refused.remote_status == 400:  # the client's query: said at its own line and column
+                said = remote_syntax_error(str(refused), self._query, self._prologue, self._engine.config.base)
+                where = {"line": said.line, "column": said.column} if said.line is not None else {}
+                return [_error(400, "malformed_query", said.message, **where)]
+            if refused.remote_status == 406:  # the client's Accept: theirs to fix
+                return [_error(406, "not_acceptable", str(refused))]
             return [_error(502, "remote_store_failed", str(refused))]
         except RemoteError as failure:
             return [_error(failure.status, "remote_store_failed", str(failure))]
@@ -121,8 +127,8 @@ class RemoteRun:
         self._engine._done()
 
 
-def _error(status: int, code: str, message: str) -> tuple[int, bytes]:
-    return wire.ERROR, json.dumps({"status": status, "error": code, "message": message}).encode()
+def _error(status: int, code: str, message: str, **extra: object) -> tuple[int, bytes]:
+    return wire.ERROR, json.dumps({"status": status, "error": code, "message": message, **extra}).encode()
 
 
 class RemoteEngine(QueryEngine):
@@ -178,9 +184,14 @@ class RemoteEngine(QueryEngine):
             await self._slots.acquire()
         self._running += 1
         left = max(timeout - (loop.time() - start), 0.001)
-        return RemoteRun(self, self._forward(request, left), left)
+        forwarded = self._forward(request, left)
+        if isinstance(forwarded[0], int):  # refused before sending: an error frame
+            return RemoteRun(self, forwarded, left)  # type: ignore[arg-type]
+        task, sent = forwarded
+        return RemoteRun(self, task, left, request.query, prologue_lines(sent, request.query))
 
-    def _forward(self, request: QueryRequest, timeout: float) -> asyncio.Future[Reply] | tuple[int, bytes]:
+    def _forward(self, request: QueryRequest, timeout: float) -> tuple[asyncio.Future[Reply], str] | tuple[int, bytes]:
+        """The request in flight and the text sent, or an error frame decided before sending."""
         query = request.query
         if not self.config.allow_service and uses_service(query):
             return _error(400, "service_disabled", _SERVICE_REFUSED)
@@ -190,7 +201,7 @@ class RemoteEngine(QueryEngine):
         default, named = dataset(store, query, request.default_graphs, request.named_graphs)
         text = prepared(query, self.config.base, request.base_iri)
         return asyncio.ensure_future(asyncio.to_thread(
-            _rewritten, store, text, request.accept, default, named, timeout, self.config.base))
+            _rewritten, store, text, request.accept, default, named, timeout, self.config.base)), text
 
     def _done(self) -> None:
         if self._running:

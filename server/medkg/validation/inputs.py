@@ -51,7 +51,7 @@ def load_data(paths: Sequence[Path | str] | None = None, *, progress: Progress |
     data_graph = ox.NamedNode(base + DATA_GRAPH)
     ontology_files = rdf_files([resources.ontology_dir()], suffixes=(".ttl",))
     if paths:
-        data_files = rdf_files(paths, suffixes=(".ttl",))
+        data_files = rdf_files(paths)  # every RDF file, as `medkg serve` serves them
     else:
         data_files = rdf_files([resources.data_dir()], suffixes=(".ttl",))
     for i, path in enumerate(data_files):
@@ -70,10 +70,10 @@ def load_data(paths: Sequence[Path | str] | None = None, *, progress: Progress |
 def _load_file(store: ox.Store, path: Path, graph: ox.NamedNode, base: str = DEFAULT_BASE) -> None:
     """Parses one file into ``graph`` in Rust (no Python objects per triple), errors with the line.
     Under another base, its IRIs are moved there (in Python, per triple: medkg.graph.loading)."""
-    if base != DEFAULT_BASE:
+    fmt = rdf_format(path)
+    if base != DEFAULT_BASE or fmt.supports_datasets:  # quads too go into ``graph``
         store.extend(parse_file(path, graph=graph, base=base))
         return
-    fmt = rdf_format(path)
     try:
         data = path.read_bytes()
     except OSError as error:
