@@ -11,10 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import OxigraphServer, start_server
 
 from medkg.graph import resources
 from medkg.graph.loading import RDF_EXTENSIONS, RdfInputError, rdf_format, select_rdf
-from tests.conftest import OxigraphServer, start_server
 
 MEDKG = [sys.executable, "-m", "medkg.cli"]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, start_server
+from conftest import free_port, start_server
 
 pytestmark = pytest.mark.server
 

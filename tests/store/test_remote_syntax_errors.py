@@ -5,11 +5,11 @@ as the embedded engine reports it, never at the position in the text medkg sent 
 from __future__ import annotations
 
 import pytest
+from conftest import LiveServer
 
 from medkg.graph.namespaces import DEFAULT_BASE
 from medkg.store.remote_engine import prepared
 from medkg.store.remote_errors import prologue_lines, remote_syntax_error
-from tests.conftest import LiveServer
 
 # The example: 'SELECT * WHERE { ?s ?p }' came back "at 2:25" (one BASE line before it), or further
 # down with each predeclared prefix the query used.
