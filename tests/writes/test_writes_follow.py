@@ -20,7 +20,7 @@ from medkg.store.backends import apply_change, parse_nquads
 from medkg.store.statistics import DatasetStatistics, saved_beside
 from medkg.vocabularies.model import NAMES, graph_iri
 from medkg.writes.serving import LiveStore, success_reply
-from medkg.writes.transaction import GraphStoreOperation, WriteCore, WriteForbidden
+from medkg.writes.transaction import GraphStoreOperation, MalformedWrite, WriteCore, WriteForbidden
 
 SLICE = Path(__file__).parents[1] / "fixtures" / "vocab" / "slice.trig"  # tests/concepts/vocab_slice.py
 SECRET = "s3cret-curator-token-0789"
@@ -90,12 +90,39 @@ def test_graph_operations_on_a_vocabulary_graph_are_403_loaded_or_not(update: st
 
 
 def test_reading_a_vocabulary_graph_in_a_graph_operation_is_not_refused_by_name() -> None:
-    from medkg.writes.graph_operations import changed_graphs
+    from medkg.writes.graph_operations import operation_graphs
 
-    assert changed_graphs(f"COPY GRAPH <{_HPO}> TO GRAPH <{DATA}>", {}) == {DATA}
-    assert changed_graphs(f"ADD <{_HPO}> TO <{DATA}>", {}) == {DATA}
-    assert changed_graphs(f"INSERT {{ GRAPH <{DATA}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{_HPO}> {{ ?s ?p ?o }} }}", {}) == set()
-    assert changed_graphs("DROP GRAPH <unparsable", {}) == set()  # the engine reports it
+    assert operation_graphs(f"COPY GRAPH <{_HPO}> TO GRAPH <{DATA}>", {}) == ({DATA}, {_HPO})
+    assert operation_graphs(f"ADD <{_HPO}> TO <{DATA}>", {}) == ({DATA}, {_HPO})
+    assert operation_graphs(f"MOVE <{_HPO}> TO DEFAULT", {}) == ({_HPO}, {_HPO})
+    assert operation_graphs(f"INSERT {{ GRAPH <{DATA}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{_HPO}> {{ ?s ?p ?o }} }}", {}) == (set(), set())
+    assert operation_graphs("DROP GRAPH <unparsable", {}) == (set(), set())  # the engine reports it
+
+
+@pytest.mark.parametrize("update", [
+    f"COPY <{_HPO}> TO <{DATA}>",  # the fresh-user trial: 200, the whole data graph removed
+    f"COPY SILENT <{_HPO}> TO <{DATA}>",
+    f"COPY GRAPH <https://w3id.org/medkg/graph/nothing-here> TO GRAPH <{DATA}>",
+    f"MOVE SILENT <https://w3id.org/medkg/graph/nothing-here> TO <{DATA}>",
+    f"ADD <https://w3id.org/medkg/graph/nothing-here> TO <{DATA}>",
+    f"PREFIX g: <https://w3id.org/medkg/graph/>\nCOPY g:typo TO g:data",
+])
+def test_copying_from_a_graph_that_does_not_exist_is_refused_and_changes_nothing(update: str) -> None:
+    store = new_store()  # the packaged graph: no vocabulary loaded
+    core = WriteCore(store, in_place=True, read_only_graphs=VOCABULARY_GRAPHS)
+    before = set(store.quads_for_pattern(None, None, None, None))
+    with pytest.raises(MalformedWrite, match="does not exist"):
+        core.update(PREFIXES + update, token_name="curator")
+    assert set(core.store.quads_for_pattern(None, None, None, None)) == before
+
+
+def test_copying_from_a_graph_that_exists_is_not_refused_by_that_check() -> None:
+    store = new_store()
+    core = WriteCore(store, in_place=True, read_only_graphs=VOCABULARY_GRAPHS)
+    core.update(PREFIXES + f'INSERT DATA {{ GRAPH <urn:test:extra> {{ medkg:osteoporosis oboInOwl:hasExactSynonym "x"@en }} }}',
+                token_name="curator")
+    result = core.update(f"ADD <urn:test:extra> TO <{DATA}>", token_name="curator")
+    assert result.added == 1
 
 
 @pytest.mark.parametrize("method", ["PUT", "POST", "DELETE"])

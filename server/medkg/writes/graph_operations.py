@@ -19,13 +19,17 @@ from medkg.sparql.text import _tokens
 _MANAGEMENT = {"CLEAR", "DROP", "CREATE", "ADD", "COPY", "MOVE"}
 
 
-def changed_graphs(sparql: str, prefixes: dict[str, str]) -> set[str]:
-    """The IRIs of the named graphs that ``sparql``'s CLEAR / DROP / CREATE / ADD / COPY / MOVE
-    operations change (DEFAULT, NAMED and ALL are not graphs named here: see
-    ``default_graph.whole_graph_refusal``). Empty for an update with none of these keywords, or
-    one rdflib cannot parse."""
+def operation_graphs(sparql: str, prefixes: dict[str, str]) -> tuple[set[str], set[str]]:
+    """(changed, sources): the IRIs of the named graphs that ``sparql``'s CLEAR / DROP / CREATE /
+    ADD / COPY / MOVE operations change, and of those its ADD / COPY / MOVE read from. DEFAULT,
+    NAMED and ALL are not graphs named here (see ``default_graph.whole_graph_refusal``). Both empty
+    for an update with none of these keywords, or one rdflib cannot parse.
+
+    SPARQL 1.1 Update (3.2.3-3.2.5) makes a missing source an error unless SILENT, where the effect
+    is the implementation's: Oxigraph copies the empty graph, so "COPY <typo> TO <data>" would empty
+    the data graph. The caller refuses a source the store lacks, SILENT or not."""
     if not _MANAGEMENT & {token.upper() for token in _tokens(sparql)}:
-        return set()
+        return set(), set()
     from pyparsing import ParseException
     from rdflib.plugins.sparql.algebra import translateUpdate
     from rdflib.plugins.sparql.parser import parseUpdate
@@ -34,15 +38,18 @@ def changed_graphs(sparql: str, prefixes: dict[str, str]) -> set[str]:
     try:
         update = translateUpdate(parseUpdate(sparql), initNs=prefixes)
     except (ParseException, ValueError, TypeError, KeyError, AttributeError, RecursionError):
-        return set()  # not SPARQL 1.1 as rdflib reads it: the engine gives its own error
+        return set(), set()  # not SPARQL 1.1 as rdflib reads it: the engine gives its own error
     changed: set[str] = set()
+    sources: set[str] = set()
     for operation in update.algebra:
         if operation.name in ("Clear", "Drop", "Create"):
             targets = [operation.get("graphiri")]
         elif operation.name in ("Add", "Copy", "Move"):
             source, destination = operation["graph"]  # [from, to]: an IRI or "DEFAULT"
             targets = [destination, source] if operation.name == "Move" else [destination]
+            if isinstance(source, URIRef):
+                sources.add(str(source))
         else:
             continue
         changed.update(str(graph) for graph in targets if isinstance(graph, URIRef))  # not DEFAULT, ALL...
-    return changed
+    return changed, sources

@@ -166,7 +166,14 @@ class WriteCore:
 
         # The prefixes a query may use undeclared, an update may too (the same mechanism: run_query's).
         prefixes = used_prefixes(sparql, self.base)
-        self._check_writable(graph_operations.changed_graphs(sparql, prefixes))
+        changed, sources = graph_operations.operation_graphs(sparql, prefixes)
+        self._check_writable(changed)
+        for source in sorted(sources):
+            if not self._store.contains_named_graph(ox.NamedNode(source)):
+                raise MalformedWrite(
+                    f"the graph <{source}> does not exist: copying, moving or adding from it would put nothing "
+                    "in the target (COPY and MOVE would empty it), so the update is refused, SILENT or not. "
+                    "Check the graph's IRI (the graphs are listed by SELECT DISTINCT ?g WHERE { GRAPH ?g {} })")
 
         def apply(staging: ox.Store) -> None:
             own = default_graph.union_as_default(staging)  # the default graph a query sees
