@@ -149,3 +149,8 @@ def test_sssom_export_is_valid_and_complete(service: ConceptService, packaged_st
                                         "ICD10CM:S32.1", "Fracture of sacrum", "semapv:ManualMappingCuration",
                                         "src:medkg-editors"]]
     assert sacral[0][8].startswith("Narrower: S32.1 sits in the injury chapter")
+
+
+def test_phenotype_lookup_without_the_annotations_says_how_to_load_them(service: ConceptService) -> None:
+    found = service.diseases_with_phenotypes(["HP:0000939"])  # a code the curated graph maps to
+    assert found.total == 0 and found.message is not None and "--vocab hpo-annotations" in found.message

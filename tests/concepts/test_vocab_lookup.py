@@ -269,3 +269,7 @@ def test_phenotype_lookup_agrees_with_the_graph(service: ConceptService, terms: 
         if offset >= page.total:
             break
     assert seen == expected
+
+
+def test_phenotype_lookup_with_the_annotations_has_no_message(service: ConceptService) -> None:
+    assert service.diseases_with_phenotypes(["HP:0000939"]).message is None

@@ -296,3 +296,5 @@ class PhenotypeResults(_Model):
     limit: int
     offset: int
     diseases: list[DiseaseMatch] = Field(description="Most terms matched first, then by label")
+    message: str | None = Field(default=None, description="Why no disease was found, when the disease "
+                                "annotations are not loaded")

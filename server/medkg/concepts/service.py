@@ -335,7 +335,13 @@ class ConceptService:
             if term not in self.index.concepts:
                 raise NotFound(f"no HPO term {given!r} in the graph" + _vocab_hint(self.index, "HP"), given,
                                self.nearby_codes(term))
-        return _phenotypes.diseases(self.run, self.index, [t for t, _ in terms], limit=limit, offset=offset)
+        found = _phenotypes.diseases(self.run, self.index, [t for t, _ in terms], limit=limit, offset=offset)
+        _, name, held = _scheme_of(self.index, "OMIM")
+        if not found.total and held < _LOADED:  # the graph has no disease annotations to search
+            found = found.model_copy(update={"message": (
+                f"no disease is annotated with these terms in this graph: it holds {held} diseases of the HPO "
+                f"annotations; all of them load with medkg serve --vocab {name}")})
+        return found
 
     def sssom(self) -> str:
         """All mappings as an SSSOM/TSV document."""
