@@ -176,7 +176,7 @@ def test_hierarchy_and_neighbours(api: Client) -> None:
 
 def test_code_mapping_and_sssom(api: Client) -> None:
     body = _json(api.get("/api/mappings", params={"code": "S32.10XA"}))
-    assert body["best"]["concept"]["curie"] == "medkg:sacral-fracture" and body["best"]["steps"] == 3
+    assert body["best"]["concept"]["curie"] == "medkg:sacral-fracture" and body["best"]["steps"] == 2
     assert _json(api.get("/api/mappings", params={"code": "HP:12"}), 422)["error"] == "invalid_parameter"
     assert api.get("/api/mappings").status_code == 422
     tsv = api.get("/api/mappings.sssom.tsv")

@@ -23,10 +23,10 @@ def service(packaged_store: ox.Store) -> ConceptService:
 def test_billable_code_walks_up_to_the_mapped_category(service: ConceptService, code: str) -> None:
     result = service.map_code(code)
     assert result.code == "ICD10CM:S32.10XA" and result.system == "ICD10CM"
-    assert result.tried == ["ICD10CM:S32.10XA", "ICD10CM:S32.10X", "ICD10CM:S32.10", "ICD10CM:S32.1"]
+    assert result.tried == ["ICD10CM:S32.10XA", "ICD10CM:S32.10", "ICD10CM:S32.1"]  # S32.10X: a placeholder, no code
     assert result.best is not None
     assert (result.best.concept.curie, result.best.code.curie, result.best.steps) == (
-        "medkg:sacral-fracture", "ICD10CM:S32.1", 3)
+        "medkg:sacral-fracture", "ICD10CM:S32.1", 2)
     assert result.best.predicate == "skos:narrowMatch"  # the code given is narrower than the concept
     assert result.best.code.label == "Fracture of sacrum"
 
@@ -41,7 +41,7 @@ def test_direct_codes_keep_their_mapping_predicate(service: ConceptService) -> N
     assert broad is not None and (broad.concept.curie, broad.predicate) == ("medkg:pelvic-pain", "skos:broadMatch")
     encounter = service.map_code("M80.08XA").best  # the 7th character (encounter) names the same condition
     assert encounter is not None and (encounter.concept.curie, encounter.predicate, encounter.steps) == (
-        "medkg:sacral-insufficiency-fracture", "skos:relatedMatch", 2)
+        "medkg:sacral-insufficiency-fracture", "skos:relatedMatch", 1)
 
 
 @pytest.mark.parametrize("code", ["S32.9XXA", "S32.009A", "S32.0", "S32.89XA"])
@@ -125,8 +125,29 @@ def test_invalid_codes(service: ConceptService, code: str) -> None:
 
 
 def test_icd_parents() -> None:
-    assert icd_parents("S32.10XA") == ["S32.10X", "S32.10", "S32.1", "S32"]
+    assert icd_parents("S32.10XA") == ["S32.10", "S32.1", "S32"]  # S32.10X only holds the 7th character's place
+    assert icd_parents("S32.9XXA") == ["S32.9", "S32"]
+    assert icd_parents("X00.0XXA") == ["X00.0", "X00"]
+    assert icd_parents("T36.0X1A") == ["T36.0X1", "T36.0X", "T36.0", "T36"]  # an X that is no placeholder stays
+    assert icd_parents("H21.1X1") == ["H21.1X", "H21.1", "H21"]
     assert icd_parents("M81") == []
+
+
+def test_every_level_a_code_is_walked_through_is_a_code_of_the_release() -> None:
+    """icd_parents of every billable code of ICD-10-CM (April 2026, simple-icd-10-cm) names codes
+    of the release only, and the same ones as the tabular list's ancestors."""
+    import simple_icd_10_cm as icd
+
+    checked = 0
+    for code in icd.get_all_codes(with_dots=True):
+        if not icd.is_leaf(code) or len(code) < 5 or "-" in code:  # billable codes, not blocks
+            continue
+        spelled = icd_parents(code)
+        assert all(icd.is_valid_item(parent) for parent in spelled), (code, spelled)
+        tabular = [a for a in icd.get_ancestors(code) if "-" not in a and not a.isdigit()]  # no chapters, blocks
+        assert spelled == list(dict.fromkeys(tabular)), (code, spelled)  # a block may bear its category's name
+        checked += 1
+    assert checked > 70_000
 
 
 def test_sssom_export_is_valid_and_complete(service: ConceptService, packaged_store: ox.Store) -> None:

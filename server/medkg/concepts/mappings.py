@@ -65,11 +65,20 @@ def parse_code(text: str, system: str | None, base: str) -> tuple[str, str]:
 
 
 def icd_parents(code: str) -> list[str]:
-    """The ancestors an ICD-10-CM code spells out, nearest first: S32.10XA -> [S32.10X, S32.10, S32.1, S32]."""
+    """The ancestors an ICD-10-CM code spells out, nearest first: S32.10XA -> [S32.10, S32.1, S32].
+
+    The X's right before a 7th character only hold its place (S32.10X, S32.9XX are no codes of
+    ICD-10-CM: Official Guidelines for Coding and Reporting, section I.A.5), so those levels are
+    skipped, as the tabular list's hierarchy skips them; an X elsewhere may be a real level
+    (T36.0X, H21.1X)."""
     parents = []
     current = code
+    placeholders = len(code.replace(".", "")) == 7  # the run of X's before the extension
     while len(current) > 3:
         current = current[:-1].rstrip(".")
+        if placeholders and current.endswith("X"):
+            continue
+        placeholders = False
         parents.append(current)
     return parents
 
@@ -77,15 +86,9 @@ def icd_parents(code: str) -> list[str]:
 def same_meaning_levels(code: str) -> int:
     """How many of ``icd_parents(code)``, nearest first, only drop the 7th-character extension
     (the encounter: A initial, D subsequent, S sequela...) and the placeholder X's before it: they
-    name the same condition (S32.9XXA -> S32.9XX, S32.9X, S32.9: 3). ICD-10-CM Official Guidelines for
-    Coding and Reporting, section I.A (conventions: the placeholder character, 7th characters)."""
-    plain = code.replace(".", "")
-    if len(plain) != 7:
-        return 0
-    levels, rest = 1, plain[:6]
-    while rest.endswith("X") and len(rest) > 3:
-        levels, rest = levels + 1, rest[:-1]
-    return levels
+    name the same condition (S32.9XXA -> S32.9: 1; S32.9 -> none). ICD-10-CM Official Guidelines
+    for Coding and Reporting, section I.A (conventions: the placeholder character, 7th characters)."""
+    return 1 if len(code.replace(".", "")) == 7 else 0
 
 
 def _graph_parents(run: QueryFunction, codes: list[str], base: str) -> list[str]:
