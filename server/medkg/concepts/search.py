@@ -113,24 +113,26 @@ def _keys_with_words(index: ConceptIndex, alternatives: list[tuple[str, ...]]) -
     if not alternatives:
         return set()
     # The most selective word (fewest postings) picks the candidates; the others filter them.
-    def postings(alts: tuple[str, ...]) -> set[str]:
-        found: set[str] = set()
-        for alt in alts:
-            lo, hi = _word_range(index, alt)
-            for word in index.words[lo:hi]:
-                found.update(index.postings[word])
-        return found
-
     ordered = sorted(alternatives, key=lambda alts: -max(len(a) for a in alts))
-    candidates = postings(ordered[0])
+    candidates = _keys_starting(index, ordered[0])
     for alts in ordered[1:]:
         if not candidates:
             break
         if len(candidates) < _SCAN_BELOW:
             candidates = {key for key in candidates if any(word.startswith(alts) for word in key.split(" "))}
         else:
-            candidates &= postings(alts)
+            candidates &= _keys_starting(index, alts)
     return candidates
+
+
+def _keys_starting(index: ConceptIndex, alts: tuple[str, ...]) -> set[str]:
+    """The keys with a word that one of ``alts`` starts."""
+    found: set[str] = set()
+    for alt in alts:
+        lo, hi = _word_range(index, alt)
+        for word in index.words[lo:hi]:
+            found.update(index.postings[word])
+    return found
 
 
 def _strict(index: ConceptIndex, needle: str, words: list[str]) -> dict[str, int]:
@@ -341,11 +343,7 @@ def across_names(index: ConceptIndex, words: list[str]) -> tuple[set[str], set[s
     """The concepts in whose names, taken together, every word starts a word ("MRI scan": "MRI"
     and "scan" are two names of radiologic imaging), and the names of theirs with the rarest word
     (the ones a hit shows); none for fewer than two words (one word is matched name by name)."""
-    def names(word: str) -> set[str]:
-        lo, hi = _word_range(index, word)
-        return {key for found in index.words[lo:hi] for key in index.postings[found]}
-
-    keys = sorted((names(w) | {k for alt in LAY_EQUIVALENTS.get(w, ()) for k in names(alt)} for w in words), key=len)
+    keys = sorted((_keys_starting(index, (w, *LAY_EQUIVALENTS.get(w, ()))) for w in words), key=len)
     if len(keys) < 2 or not keys[0]:
         return set(), set()
     concepts = {entry.iri for key in keys[0] for entry in index.by_key[key]}
