@@ -50,7 +50,7 @@ EXPECTED: dict[str, tuple[set[tuple[str, str]], str]] = {
         {("Violation", "DanglingReferenceShape"), ("Violation", "affectsStructure-target-class")},
         "defined nowhere",
     ),
-    "undefined-property": ({("Violation", "DanglingReferenceShape")}, "the ontology does not define"),
+    "undefined-property": ({("Violation", "DanglingReferenceShape")}, "uses https://w3id.org/medkg/ontology/affectStructure, which is defined nowhere"),
     "missing-provenance": ({("Violation", "RelationProvenanceShape")}, "add an owl:Axiom"),
     "missing-sentence": ({("Violation", "ArticleSentenceShape")}, "prov:wasDerivedFrom"),
     "axiom-without-triple": ({("Violation", "AxiomTripleShape")}, "not in the graph"),

@@ -141,7 +141,7 @@ def _triples(quads: Iterable[ox.Quad]) -> list[Triple]:
 def _restore_integer_subtypes(facts: list[Triple], everything: list[Triple]) -> list[Triple]:
     """Oxigraph keeps "1"^^xsd:positiveInteger as xsd:integer; write it back with the property's
     range (from the ontology), so an export of data/ does not change its datatypes."""
-    from medkg.validation.compiler import INTEGER_SUBTYPES
+    from medkg.validation.datatypes import INTEGER_SUBTYPES
 
     subtypes = {str(d) for d in INTEGER_SUBTYPES}
     ranges = {s.value: o.value for s, p, o in everything

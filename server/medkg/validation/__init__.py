@@ -2,7 +2,8 @@
 
 Public entry points: ``validate_graph`` (files or the packaged graph, as `medkg validate` runs it),
 ``validate_store`` (a store already loaded), ``load_shapes``, ``load_data``, ``ValidationReport``.
-Modules: ``compiler`` (SHACL shapes to SPARQL queries), ``engine`` (runs them; pyshacl for the rest
+Modules: ``compiler`` (SHACL shapes to SPARQL queries; ``datatypes`` and
+``sparql_text`` serve it), ``engine`` (runs them; pyshacl for the rest
 and as the reference), ``inputs`` (reading data and shapes), ``report`` (results, text/JSON/Turtle),
 ``locations`` (the file and line where a node is written), ``terms`` (rdflib <-> pyoxigraph terms).
 

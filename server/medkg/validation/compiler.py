@@ -23,9 +23,11 @@ from dataclasses import dataclass, field, replace
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import RDF, RDFS, SH, XSD
+from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
+from medkg.validation.datatypes import INTEGER_SUBTYPES, LEXICAL_CHECK_EXEMPT, LEXICAL_FORMS
+from medkg.validation.sparql_text import lead_predicate
 from medkg.validation.targets import Targets, shape_targets, top_level_shapes
 
 RDF_TYPE = RDF.type.n3()
@@ -43,25 +45,6 @@ _VALUE_TESTS = {
     SH["and"], SH["or"], SH.xone, SH.node,
 }  # fmt: skip
 _COUNT_TESTS = {SH.minCount, SH.maxCount, SH.uniqueLang, SH.hasValue, SH.disjoint}
-# Datatypes whose lexical forms rdflib checks; an ill-typed literal fails sh:datatype in pyshacl.
-_LEXICAL_CHECK_EXEMPT = {XSD.string, RDF.langString, RDFS.Literal}
-# Oxigraph's store keeps a valid literal of these types as the xsd:integer of the same value (it
-# drops the subtype), so a value of the subtype is an xsd:integer in its range.
-INTEGER_SUBTYPES: dict[URIRef, tuple[int | None, int | None]] = {
-    XSD.positiveInteger: (1, None),
-    XSD.nonNegativeInteger: (0, None),
-    XSD.negativeInteger: (None, -1),
-    XSD.nonPositiveInteger: (None, 0),
-    XSD.long: (-(2**63), 2**63 - 1),
-    XSD.int: (-(2**31), 2**31 - 1),
-    XSD.short: (-(2**15), 2**15 - 1),
-    XSD.byte: (-(2**7), 2**7 - 1),
-    XSD.unsignedLong: (0, 2**64 - 1),
-    XSD.unsignedInt: (0, 2**32 - 1),
-    XSD.unsignedShort: (0, 2**16 - 1),
-    XSD.unsignedByte: (0, 2**8 - 1),
-}
-
 
 @dataclass(frozen=True)
 class Check:
@@ -82,6 +65,12 @@ class Check:
     # (flag variable, component, reports ?value); a row is a result of each part whose flag is true.
     parts: tuple[tuple[str, URIRef, bool], ...] = ()
     targets: Targets | None = None  # its top-level shape's (None: unknown, so any node)
+    # A SPARQL-based constraint whose group opens with a triple pattern on $this: the same query
+    # testing each solution's ?this against the targets (FILTER EXISTS) instead of joining the
+    # focus nodes first, and that pattern's predicate ("": a variable). Cheaper when the focus
+    # nodes are not far fewer than that pattern's triples (medkg.validation.engine picks).
+    focus_last: str | None = None
+    lead: str | None = None
 
 
 @dataclass
@@ -179,10 +168,12 @@ class _ShapeCompiler:
                         f"SELECT DISTINCT ?this ?value WHERE {{ {value_focus} {values} FILTER (!({test})) }}",
                         _component(param),
                     )
-                if param == SH.datatype and arg not in _LEXICAL_CHECK_EXEMPT:
+                if param == SH.datatype and arg not in LEXICAL_CHECK_EXEMPT:
+                    lexical = LEXICAL_FORMS.get(arg)  # type: ignore[call-overload]
+                    not_lexical = f" && !REGEX(STR(?value), {Literal(lexical).n3()})" if lexical else ""
                     add(
                         f"SELECT DISTINCT ?this ?value WHERE {{ {value_focus} {values} "
-                        f"FILTER (isLiteral(?value) && DATATYPE(?value) = {arg.n3()}) }}",
+                        f"FILTER (isLiteral(?value) && DATATYPE(?value) = {arg.n3()}{not_lexical}) }}",
                         _component(param),
                         ill_typed_datatype=arg,
                     )
@@ -230,7 +221,12 @@ class _ShapeCompiler:
         for constraint in g.objects(shape, SH.sparql):
             if _deactivated(g, constraint):
                 continue
-            query = self.sparql_query(constraint, self.focus_pattern(target_shape or shape, distinct=True))
+            targeted = target_shape or shape
+            query = self.sparql_query(constraint, self.focus_pattern(targeted, distinct=True))
+            lead = self.lead(constraint)
+            focus_last = None
+            if lead is not None and g.value(targeted, SH.targetNode) is None:  # a BIND cannot test a bound ?this
+                focus_last = self.sparql_query(constraint, f"FILTER EXISTS {{ {self.focus_pattern(targeted, distinct=False)} }}")
             own = tuple(m for m in g.objects(constraint, SH.message) if isinstance(m, Literal))
             checks.append(
                 Check(
@@ -242,6 +238,8 @@ class _ShapeCompiler:
                     path=path,
                     source_constraint=constraint,
                     sparql_based=True,
+                    focus_last=focus_last,
+                    lead=lead,
                 )
             )
         return checks
@@ -330,7 +328,7 @@ class _ShapeCompiler:
             t = self.var("c")
             return f"EXISTS {{ {v} {RDF_TYPE} {t} . VALUES {t} {{ {self.classes(arg)} }} }}"
         if param == SH.datatype:
-            if not top and arg not in _LEXICAL_CHECK_EXEMPT:
+            if not top and arg not in LEXICAL_CHECK_EXEMPT:
                 raise _Unsupported("lexical check of a nested sh:datatype")
             test = f"DATATYPE({v}) = {arg.n3()}"
             if arg in INTEGER_SUBTYPES:
@@ -445,6 +443,10 @@ class _ShapeCompiler:
             raise _Unsupported("malformed sh:select")
         prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in self.prefixes(constraint))
         return prologue + text[: brace + 1] + " " + focus + " " + text[brace + 1 :]
+
+    def lead(self, constraint: Node) -> str | None:
+        """See medkg.validation.sparql_text.lead_predicate."""
+        return lead_predicate(str(self.g.value(constraint, SH.select) or ""), dict(self.prefixes(constraint)))
 
     def prefixes(self, constraint: Node) -> Iterable[tuple[str, str]]:
         g = self.g

@@ -154,8 +154,12 @@ def _run_all(store: ox.Store, checks: list[Check], total: int, progress: Progres
     # One thread per core: pyoxigraph releases the GIL while it evaluates a query, so the checks run
     # in parallel over the one store (1M triples, 2 cores: 12.7 s -> 8.1 s).
     results: list[list[ValidationResult]] = [[] for _ in checks]
+    sizes = _Sizes(store)
     with ThreadPoolExecutor(max_workers=_cores()) as pool:
-        running = {pool.submit(_run, store, check): i for i, check in enumerate(checks)}
+        # The checks that walk every triple (~9 s each at 3.8M quads) first: started last, they
+        # would leave the other threads idle while they finish.
+        order = sorted(range(len(checks)), key=lambda i: checks[i].lead != "")
+        running = {pool.submit(_run, store, checks[i], sizes): i for i in order}
         for done, future in enumerate(as_completed(running)):
             i = running[future]
             results[i] = future.result()
@@ -171,8 +175,41 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _run(store: ox.Store, check: Check) -> list[ValidationResult]:
-    return check_results(check, store.query(check.query, use_default_graph_as_union=True))
+def _run(store: ox.Store, check: Check, sizes: _Sizes) -> list[ValidationResult]:
+    query = check.focus_last if check.focus_last is not None and sizes.focus_is_broad(check) else check.query
+    return check_results(check, store.query(query, use_default_graph_as_union=True))
+
+
+class _Sizes:
+    """Triple counts that choose where a SPARQL-based check tests its focus nodes. Oxigraph keeps no
+    statistics, so it joins in the order written: the focus nodes first is fast when they are few
+    (a curated class: ~100 nodes against 120k skos:broader triples), and slow when they are a
+    large part of the graph, which every check would then walk node by node (at 3.8M quads: the
+    check of web IRIs 5.2 s -> 2.6 s with the focus nodes tested last, of broader cycles 0 -> 0.55 s)."""
+
+    RATIO = 10  # focus triples at least 1/RATIO of the opening pattern's: test the focus last
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+        self.counts: dict[str, int] = {}  # a pattern's text -> its triples (threads may race: same value)
+
+    def count(self, pattern: str) -> int:
+        if pattern not in self.counts:
+            solutions = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}", use_default_graph_as_union=True)
+            assert isinstance(solutions, ox.QuerySolutions)
+            self.counts[pattern] = int(next(iter(solutions))["n"].value)
+        return self.counts[pattern]
+
+    def focus_is_broad(self, check: Check) -> bool:
+        if check.targets is None or check.lead is None:
+            return False
+        t = check.targets
+        focus = len(t.nodes)
+        if t.classes:
+            focus += self.count(f"?s <{RDF.type}> ?c VALUES ?c {{ {' '.join(f'<{c}>' for c in sorted(t.classes))} }}")
+        focus += sum(self.count(f"?s <{p}> ?o") for p in sorted(t.subjects_of | t.objects_of))
+        lead = self.count(f"?s <{check.lead}> ?o" if check.lead else "?s ?p ?o")
+        return focus * self.RATIO >= lead
 
 
 def check_results(check: Check, solutions: object) -> list[ValidationResult]:

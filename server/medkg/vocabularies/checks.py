@@ -1,5 +1,6 @@
-"""The SHACL check of a built vocabulary: shapes/vocabularies.ttl and shapes/codes.ttl, run by medkg's own validation
-engine (constraints compiled to SPARQL over an in-memory Oxigraph store of the built quads)."""
+"""The SHACL check of a built vocabulary: shapes/vocabularies.ttl, shapes/codes.ttl and shapes/axioms.ttl,
+run by medkg's own validation engine (constraints compiled to SPARQL over an in-memory Oxigraph store
+of the built quads)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pyoxigraph as ox
 from medkg.graph import resources
 from medkg.validation import load_shapes, validate_store
 
-SHAPES_FILES = ("prefixes.ttl", "codes.ttl", "vocabularies.ttl")
+SHAPES_FILES = ("prefixes.ttl", "axioms.ttl", "codes.ttl", "vocabularies.ttl")
 _SHOWN = 10  # violations quoted in the error message
 
 

@@ -1,0 +1,31 @@
+"""Reading the text of a SHACL-SPARQL constraint's SELECT (SHACL 1.0, section 5): what the compiler
+needs to know of it without a full parse."""
+
+from __future__ import annotations
+
+import re
+
+from rdflib.namespace import RDF
+
+# A triple pattern opening a group (after blanks and comments): $this, then a variable, an IRI, a
+# prefixed name or "a" followed by a blank (so not a path, which goes on with / | ^ * + or ?).
+_LEAD = re.compile(r"(?:\s|#[^\n]*)*[?$]this\s+([?$]\w+|<[^>\s]*>|[A-Za-z][\w.-]*:[\w-]*|a)\s")
+
+
+def lead_predicate(select: str, namespaces: dict[str, str]) -> str | None:
+    """The predicate IRI ("" for a variable) of the triple pattern that opens the WHERE group of
+    ``select`` when its subject is $this, so that every solution binds ?this; None when the group
+    opens with anything else, or the predicate is a property path or an undeclared prefix.
+    ``namespaces``: the constraint's sh:prefixes, prefix -> namespace IRI."""
+    match = _LEAD.match(select, select.find("{") + 1) if "{" in select else None
+    if match is None:
+        return None
+    predicate = match.group(1)
+    if predicate[0] in "?$":
+        return ""
+    if predicate == "a":
+        return str(RDF.type)
+    if predicate.startswith("<"):
+        return predicate[1:-1]
+    prefix, _, local = predicate.partition(":")
+    return namespaces[prefix] + local if prefix in namespaces else None
