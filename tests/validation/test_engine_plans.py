@@ -95,3 +95,19 @@ def test_datatype_checks_report_what_pyshacl_reports() -> None:
     assert compiled == found("pyshacl")
     assert {f"{ex}boolean4", f"{ex}integer4", f"{ex}decimal8"} <= compiled  # yes, 1.0, 1,5 are ill-typed
     assert f"{ex}boolean2" not in compiled and f"{ex}decimal1" not in compiled
+
+
+def test_an_ill_typed_value_is_reported_as_written(tmp_path: Path) -> None:
+    # A curator searches the file for the value the report shows: "yes", not the "false" rdflib reads.
+    import shutil
+
+    from medkg.graph import resources
+
+    data = tmp_path / "data"
+    shutil.copytree(resources.data_dir(), data)
+    with (data / "mappings.ttl").open("a", encoding="utf-8") as out:
+        out.write('\n<http://purl.bioontology.org/ontology/ICD10CM/S32> '
+                  '<https://w3id.org/medkg/ontology/billable> "yes"^^<http://www.w3.org/2001/XMLSchema#boolean> .\n')
+    text = validate_graph([data]).to_text()
+    assert 'value "yes"^^xsd:boolean' in text, text
+    assert '"false"^^xsd:boolean' not in text

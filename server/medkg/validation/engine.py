@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -120,8 +121,10 @@ def validate_store(
 ) -> ValidationReport:
     """Validates what ``store`` holds (the union of its graphs) against ``shapes``."""
     shapes = load_shapes() if shapes is None else shapes
-    # rdflib logs a traceback for each ill-typed literal it meets; the report says it once, better.
+    # rdflib logs a traceback (or warns) for each ill-typed literal it meets; the report says it once,
+    # better, with the file and line.
     logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
+    warnings.filterwarnings("ignore", category=UserWarning, module="rdflib.term")
     if engine == "pyshacl":
         results = pyshacl_results(store, shapes, None)
     elif engine == "oxigraph":

@@ -29,7 +29,8 @@ def to_rdflib(term: object) -> Node:
             return Literal(term.value, lang=term.language)
         if term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
             return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
+        # As written: rdflib would show an ill-typed "yes"^^xsd:boolean as "false" (its value).
+        return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
     raise TypeError(f"not an RDF term: {term!r}")
 
 
