@@ -187,8 +187,9 @@ class _Sizes:
     """Triple counts that choose where a SPARQL-based check tests its focus nodes. Oxigraph keeps no
     statistics, so it joins in the order written: the focus nodes first is fast when they are few
     (a curated class: ~100 nodes against 120k skos:broader triples), and slow when they are a
-    large part of the graph, which every check would then walk node by node (at 3.8M quads: the
-    check of web IRIs 5.2 s -> 2.6 s with the focus nodes tested last, of broader cycles 0 -> 0.55 s)."""
+    large part of the graph, which every check would then walk node by node (at 3.8M quads, focus
+    first -> last: dangling references 10.96 -> 7.88 s, broader cycles 0.00 -> 0.55 s; web IRIs,
+    7.82 -> 9.68 s, is the rule's miss: benchmarks/validate_checks_bench.py)."""
 
     RATIO = 10  # focus triples at least 1/RATIO of the opening pattern's: test the focus last
 
