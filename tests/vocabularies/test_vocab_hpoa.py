@@ -96,3 +96,39 @@ def test_the_curated_graph_with_annotations_conforms_to_all_the_shapes(tmp_path:
     built, _ = cache.build("hpo-annotations", files=(source,), out=tmp_path / "a.nq")
     report = validate_store(new_store(vocab=[built]))
     assert report.conforms, report.to_text(min_severity="Violation")[:3000]
+
+
+def test_an_incomplete_imported_annotation_is_reported_by_the_shape_that_names_the_fix(tmp_path: Path) -> None:
+    """Each imported annotation is an owl:Axiom, so its source, property and target are counted by
+    AxiomShape as every axiom's are; the annotation shapes add what is particular to HPO's facts."""
+    import pyoxigraph as ox
+
+    from medkg.graph.loading import new_store
+    from medkg.validation import validate_store
+
+    source, _ = hpoa_slice(tmp_path, first=20, diseases=("OMIM:259770",))
+    built, _ = cache.build("hpo-annotations", files=(source,), out=tmp_path / "a.nq")
+    store = new_store(vocab=[built])
+    owl, mkg = "http://www.w3.org/2002/07/owl#", "https://w3id.org/medkg/ontology/"
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    axioms = sorted({q.subject for q in store.quads_for_pattern(None, ox.NamedNode(mkg + "evidence"), None)}, key=str)[:4]
+    untyped, no_target, two_sources, wrong_relation = axioms
+
+    def one(node: ox.BlankNode, prop: str) -> ox.Quad:
+        return next(store.quads_for_pattern(node, ox.NamedNode(prop), None))
+
+    store.remove(one(untyped, rdf_type.value))
+    store.remove(one(no_target, owl + "annotatedTarget"))
+    extra = one(two_sources, owl + "annotatedSource")
+    store.add(ox.Quad(two_sources, extra.predicate, ox.NamedNode("https://omim.org/entry/100100"), extra.graph_name))
+    relation = one(wrong_relation, owl + "annotatedProperty")
+    store.remove(relation)
+    store.add(ox.Quad(wrong_relation, relation.predicate, ox.NamedNode("http://www.w3.org/2004/02/skos/core#related"), relation.graph_name))
+    found = {(str(r.focus_node), str(r.source_shape).rsplit("/", 1)[-1]) for r in validate_store(store).violations}
+    assert (untyped.value, "ImportedAnnotationShape") in found
+    assert (no_target.value, "axiom-annotatedTarget") in found
+    assert (two_sources.value, "axiom-annotatedSource") in found
+    assert (wrong_relation.value, "annotation-property") in found
+    # Each fault once, by one shape: the annotation shapes no longer repeat the axioms' counts.
+    assert not {shape for node, shape in found if node in (no_target.value, two_sources.value)} - {
+        "axiom-annotatedTarget", "axiom-annotatedSource", "AxiomTripleShape"}

@@ -27,7 +27,7 @@ from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
 from medkg.validation.datatypes import INTEGER_SUBTYPES, LEXICAL_CHECK_EXEMPT, LEXICAL_FORMS
-from medkg.validation.sparql_text import lead_predicate
+from medkg.validation.sparql_text import focus_tested_last, lead_predicate
 from medkg.validation.targets import Targets, shape_targets, top_level_shapes
 
 RDF_TYPE = RDF.type.n3()
@@ -223,10 +223,11 @@ class _ShapeCompiler:
                 continue
             targeted = target_shape or shape
             query = self.sparql_query(constraint, self.focus_pattern(targeted, distinct=True))
-            lead = self.lead(constraint)
+            lead = lead_predicate(str(g.value(constraint, SH.select) or ""), dict(self.prefixes(constraint)))
             focus_last = None
             if lead is not None and g.value(targeted, SH.targetNode) is None:  # a BIND cannot test a bound ?this
-                focus_last = self.sparql_query(constraint, f"FILTER EXISTS {{ {self.focus_pattern(targeted, distinct=False)} }}")
+                last = focus_tested_last(str(g.value(constraint, SH.select)), self.focus_pattern(targeted, distinct=False))
+                focus_last = None if last is None else self.prologue(constraint) + last
             own = tuple(m for m in g.objects(constraint, SH.message) if isinstance(m, Literal))
             checks.append(
                 Check(
@@ -324,9 +325,10 @@ class _ShapeCompiler:
     def value_test(self, param: Node, arg: Node, v: str, owner: Node, top: bool = False) -> str:
         """A SPARQL expression, true when the value node ``v`` satisfies the component."""
         g = self.g
-        if param == SH["class"]:
-            t = self.var("c")
-            return f"EXISTS {{ {v} {RDF_TYPE} {t} . VALUES {t} {{ {self.classes(arg)} }} }}"
+        if param == SH["class"]:  # constants, not VALUES: 0.25 s against 0.66 s over 300k values
+            classes, t = self.classes(arg), self.var("c")
+            return (f"EXISTS {{ {v} {RDF_TYPE} {classes} }}" if " " not in classes
+                    else f"EXISTS {{ {v} {RDF_TYPE} {t} FILTER ({t} IN ({classes.replace(' ', ', ')})) }}")
         if param == SH.datatype:
             if not top and arg not in LEXICAL_CHECK_EXEMPT:
                 raise _Unsupported("lexical check of a nested sh:datatype")
@@ -441,12 +443,10 @@ class _ShapeCompiler:
         brace = text.find("{")
         if brace < 0:
             raise _Unsupported("malformed sh:select")
-        prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in self.prefixes(constraint))
-        return prologue + text[: brace + 1] + " " + focus + " " + text[brace + 1 :]
+        return self.prologue(constraint) + text[: brace + 1] + " " + focus + " " + text[brace + 1 :]
 
-    def lead(self, constraint: Node) -> str | None:
-        """See medkg.validation.sparql_text.lead_predicate."""
-        return lead_predicate(str(self.g.value(constraint, SH.select) or ""), dict(self.prefixes(constraint)))
+    def prologue(self, constraint: Node) -> str:
+        return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in self.prefixes(constraint))
 
     def prefixes(self, constraint: Node) -> Iterable[tuple[str, str]]:
         g = self.g

@@ -29,3 +29,23 @@ def lead_predicate(select: str, namespaces: dict[str, str]) -> str | None:
         return predicate[1:-1]
     prefix, _, local = predicate.partition(":")
     return namespaces[prefix] + local if prefix in namespaces else None
+
+
+# What may follow a SELECT's WHERE group and stay outside a subquery: solution modifiers without
+# braces (a HAVING may hold EXISTS { }; SHACL-SPARQL forbids a trailing VALUES).
+_MODIFIERS = re.compile(r"(?:\s+|#[^\n]*|(?:GROUP|ORDER)\s+BY\b[^{}#]*?|(?:LIMIT|OFFSET)\s+\d+)*", re.IGNORECASE)
+
+
+def focus_tested_last(select: str, focus: str) -> str | None:
+    """``select`` with its WHERE group run first, as a subquery, and each of its solutions then
+    tested for a ?this among ``focus`` (a group pattern binding ?this): FILTER EXISTS { focus }.
+
+    The subquery keeps Oxigraph from testing the focus before the group's own filters (it did so
+    wherever the FILTER EXISTS was written: the web IRIs check took 7.1 s, not 2.5 s, at 3.8M
+    quads). None when the group's end cannot be told without a parser: text after its last brace
+    other than GROUP BY, ORDER BY, LIMIT and OFFSET."""
+    start, end = select.find("{"), select.rfind("}")
+    if start < 0 or end < start or _MODIFIERS.fullmatch(select, end + 1) is None:
+        return None
+    body = select[start + 1 : end]
+    return f"{select[: start + 1]} {{ SELECT * WHERE {{ {body} }} }} FILTER EXISTS {{ {focus} }} {select[end:]}"
