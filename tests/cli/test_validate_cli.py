@@ -90,6 +90,22 @@ def test_json_and_turtle_reports() -> None:
     assert run.returncode == 1 and len(list(graph.subjects(SH.resultSeverity, SH.Violation))) == 1
 
 
+def test_the_whole_report_reaches_a_file_and_a_pipe_that_closes_early(tmp_path: Path) -> None:
+    # The command ends the process without freeing its store (medkg.cli.common.leave_to_exit):
+    # what it wrote must still be flushed, to a file (block-buffered) as to a terminal, and the exit
+    # code kept.
+    out = tmp_path / "report.json"
+    with out.open("wb") as sink:
+        done = subprocess.run([sys.executable, "-m", "medkg.cli", "validate", str(INVALID / "two-labels.ttl"), "-f", "json"],
+                              stdout=sink, stderr=subprocess.PIPE, check=False, timeout=120)
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert done.returncode == 1 and report["counts"]["Violation"] == 1
+    assert b"1 violation (listed above)" in done.stderr
+    shell = f"{sys.executable} -m medkg.cli validate {INVALID / 'two-labels.ttl'} -f turtle | head -c 10"
+    piped = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, check=False, timeout=120)
+    assert len(piped.stdout) == 10 and piped.returncode in (1, 141) and b"Traceback" not in piped.stderr, piped.stderr
+
+
 def test_help_explains_paths_ontology_output_and_exit_codes() -> None:
     text = " ".join(medkg("validate", "--help").stdout.split())
     for words in ("packaged graph", "owl:Ontology", "--format", "json", "turtle", "Exit 0", "1 on violations", "2 when a file"):

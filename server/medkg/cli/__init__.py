@@ -15,7 +15,7 @@ import sys
 import typer
 
 from medkg.cli import commands, vocab  # noqa: F401  (registers the commands on the app)
-from medkg.cli.common import CliError, app
+from medkg.cli.common import CliError, app, exit_process, exiting_after_command
 from medkg.graph.loading import RdfInputError
 from medkg.sparql.query import QueryError
 from medkg.store.backends import StoreOptionError
@@ -25,6 +25,15 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """Entry point: runs the command, turning known failures into one sentence on stderr."""
+    exiting_after_command()
+    try:
+        _run()
+    except SystemExit as done:
+        exit_process(done.code)
+    exit_process(0)
+
+
+def _run() -> None:
     try:
         app(standalone_mode=False)
     except CliError as error:

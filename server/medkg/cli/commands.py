@@ -21,6 +21,7 @@ from medkg.cli.common import (
     _seconds,
     _vocab_files,
     app,
+    leave_to_exit,
     note_skipped,
     write_out,
 )
@@ -153,7 +154,7 @@ def validate(
     Exit 0 when there is no violation (warnings and infos may be printed), 1 on violations, 2 when a file
     cannot be read or parsed (the message names the file and line).
     """
-    from medkg.validation import tty_progress, validate_graph
+    from medkg.validation import load_graph_to_validate, tty_progress, validate_loaded_graph
 
     if fmt not in ("text", "json", "turtle"):
         raise CliError(f"--format must be text, json or turtle, not {fmt!r}", 2)
@@ -164,8 +165,10 @@ def validate(
                        "of triples): leave out --engine pyshacl", 2)
     note_skipped(paths)
     note_skipped(shapes, suffixes=(".ttl",))
-    report = validate_graph(paths or None, shapes=shapes or None, engine=engine, progress=tty_progress(), base=base,
-                            vocab=_vocab_files(vocab))
+    progress = tty_progress()
+    store, files = load_graph_to_validate(paths or None, progress=progress, base=base, vocab=_vocab_files(vocab))
+    leave_to_exit(store)
+    report = validate_loaded_graph(store, files, shapes=shapes or None, engine=engine, progress=progress, base=base)
     write_out(report.to_json() + "\n" if fmt == "json" else report.to_turtle() if fmt == "turtle" else report.to_text())
     if not report.conforms:
         count = len(report.violations)
