@@ -52,6 +52,7 @@ EXPECTED: dict[str, tuple[set[tuple[str, str]], str]] = {
     ),
     "undefined-property": ({("Violation", "DanglingReferenceShape")}, "uses https://w3id.org/medkg/ontology/affectStructure, which is defined nowhere"),
     "missing-provenance": ({("Violation", "RelationProvenanceShape")}, "add an owl:Axiom"),
+    "unjustified-mapping": ({("Warning", "MappingJustificationShape")}, "sssom:mapping_justification"),
     "missing-sentence": ({("Violation", "ArticleSentenceShape")}, "prov:wasDerivedFrom"),
     "axiom-without-triple": ({("Violation", "AxiomTripleShape")}, "not in the graph"),
     "disjoint-kinds": ({("Violation", "DisjointKindsShape"), ("Violation", "OneKindShape")}, "declares disjoint"),
