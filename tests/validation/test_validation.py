@@ -156,6 +156,21 @@ def test_compiled_engine_matches_pyshacl_on_the_fixtures() -> None:
     assert sorted(_key(r, data) for r in ours.results) == sorted(_key(r, data) for r in reference.results)
 
 
+def test_a_code_with_two_labels_and_two_notations_is_told_once_for_each(tmp_path: Path) -> None:
+    # Codes are the items of a scheme: one shape counts their labels and notations, not two.
+    text = (INVALID / "unjustified-mapping.ttl").read_text(encoding="utf-8")
+    text = text.replace('HP:0012531 rdfs:label "Pain" ; skos:notation "HP:0012531"',
+                        'HP:0012531 rdfs:label "Pain" , "Ache" ; skos:notation "HP:0012531" , "HP:12531"')
+    data = tmp_path / "two.ttl"
+    data.write_text(text, encoding="utf-8")
+    for engine in ("oxigraph", "pyshacl"):
+        found = sorted(_local(r.source_shape) for r in validate_graph([data], engine=engine).violations
+                       if str(r.focus_node).endswith("HP_0012531"))
+        # The second notation is also malformed (HP: takes seven digits) and not the IRI's.
+        assert found == ["CodeConsistencyShape", "code-notation-syntax", "scheme-item-label", "scheme-item-notation-count"], \
+            (engine, found)
+
+
 def test_uncompiled_shapes_fall_back_to_pyshacl(tmp_path: Path) -> None:
     """A component the compiler does not translate (sh:closed) is still checked, by pyshacl."""
     shape = tmp_path / "closed.ttl"
