@@ -152,12 +152,13 @@ def validate_store(
     # better, with the file and line.
     logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
     warnings.filterwarnings("ignore", category=UserWarning, module="rdflib.term")
+    sizes = _Sizes(store)
     if engine == "pyshacl":
         results = pyshacl_results(store, shapes, None)
     elif engine == "oxigraph":
         compiled = compile_shapes(shapes, subclass_closure(store))
         total = len(compiled.checks) + (1 if compiled.uncompiled else 0)
-        results = _run_all(store, compiled.checks, total, progress)
+        results = _run_all(store, compiled.checks, total, progress, sizes)
         if compiled.uncompiled:
             if progress:
                 progress(total - 1, total, "checking the remaining shapes with pyshacl")
@@ -168,7 +169,7 @@ def validate_store(
         progress(1, 1, "done")
     labels = focus_labels(store, {r.focus_node for r in results})
     results = sorted({_with_label(r, labels) for r in results}, key=lambda r: (r.severity, str(r.focus_node)))
-    return ValidationReport(results=results, triples=len(store), engine=engine)
+    return ValidationReport(results=results, triples=sizes.triples(), engine=engine)
 
 
 def subclass_closure(store: ox.Store) -> dict[URIRef, set[URIRef]]:
@@ -180,11 +181,11 @@ def subclass_closure(store: ox.Store) -> dict[URIRef, set[URIRef]]:
     return closure(direct, direct)
 
 
-def _run_all(store: ox.Store, checks: list[Check], total: int, progress: Progress | None) -> list[ValidationResult]:
+def _run_all(store: ox.Store, checks: list[Check], total: int, progress: Progress | None,
+             sizes: _Sizes) -> list[ValidationResult]:
     # One thread per core: pyoxigraph releases the GIL while it evaluates a query, so the checks run
     # in parallel over the one store (1M triples, 2 cores: 12.7 s -> 8.1 s).
     results: list[list[ValidationResult]] = [[] for _ in checks]
-    sizes = _Sizes(store)
     with ThreadPoolExecutor(max_workers=_cores()) as pool:
         # The checks that walk every triple (~9 s each at 3.8M quads) first: started last, they
         # would leave the other threads idle while they finish.
@@ -224,7 +225,15 @@ class _Sizes:
         self.store = store
         self.counts: dict[str, int] = {}  # a pattern's text -> its triples (threads may race: same value)
 
+    def triples(self) -> int:
+        """The store's quads (len() walks them all: 0.3 s at 3.8M), counted once."""
+        if "" not in self.counts:
+            self.counts[""] = len(self.store)
+        return self.counts[""]
+
     def count(self, pattern: str) -> int:
+        if pattern == "?s ?p ?o":  # as len(): the union graph repeats a triple found in two graphs
+            return self.triples()
         if pattern not in self.counts:
             solutions = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}", use_default_graph_as_union=True)
             assert isinstance(solutions, ox.QuerySolutions)
