@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
+from medkg.validation.compiled import Check, Compiled
 from medkg.validation.datatypes import INTEGER_SUBTYPES, LEXICAL_CHECK_EXEMPT, LEXICAL_FORMS
 from medkg.validation.sparql_text import focus_tested_last, lead_predicate
-from medkg.validation.targets import Targets, shape_targets, top_level_shapes
+from medkg.validation.targets import shape_targets, top_level_shapes
 
 RDF_TYPE = RDF.type.n3()
 
@@ -45,39 +46,6 @@ _VALUE_TESTS = {
     SH["and"], SH["or"], SH.xone, SH.node,
 }  # fmt: skip
 _COUNT_TESTS = {SH.minCount, SH.maxCount, SH.uniqueLang, SH.hasValue, SH.disjoint}
-
-@dataclass(frozen=True)
-class Check:
-    """One compiled constraint: a query whose solutions are validation results."""
-
-    query: str
-    source_shape: Node
-    component: URIRef
-    severity: URIRef
-    messages: tuple[Literal, ...]
-    path: Node | None = None
-    source_constraint: Node | None = None
-    sparql_based: bool = False
-    # For sh:datatype: the query lists well-typed-looking values; keep those whose lexical form
-    # rdflib finds ill-typed (pyshacl reports those too).
-    ill_typed_datatype: URIRef | None = None
-    # Several constraints of one property shape answered by one query (see _ShapeCompiler.merged):
-    # (flag variable, component, reports ?value); a row is a result of each part whose flag is true.
-    parts: tuple[tuple[str, URIRef, bool], ...] = ()
-    targets: Targets | None = None  # its top-level shape's (None: unknown, so any node)
-    # A SPARQL-based constraint whose group opens with a triple pattern on $this: the same query
-    # testing each solution's ?this against the targets (FILTER EXISTS) instead of joining the
-    # focus nodes first, and that pattern's predicate ("": a variable). Cheaper when the focus
-    # nodes are not far fewer than that pattern's triples (medkg.validation.engine picks).
-    focus_last: str | None = None
-    lead: str | None = None
-
-
-@dataclass
-class Compiled:
-    checks: list[Check] = field(default_factory=list)
-    uncompiled: list[Node] = field(default_factory=list)  # top-level shapes left to pyshacl
-
 
 class _Unsupported(Exception):
     """A shape uses something this compiler does not translate."""
@@ -265,9 +233,14 @@ class _ShapeCompiler:
         flags = [f"?_f{i}" for i in range(len(tests))]
         binds = " ".join(f"BIND (({expr}) AS {f})" for (expr, _, _), f in zip(tests, flags, strict=True))
         any_flag = " || ".join(f"COALESCE({f}, false)" for f in flags)
-        query = f"SELECT DISTINCT ?this ?value {' '.join(flags)} WHERE {{ {focus} {values} {binds} FILTER ({any_flag}) }}"
+        select = f"SELECT DISTINCT ?this ?value {' '.join(flags)} WHERE"
+        body = f"{values} {binds} FILTER ({any_flag})"
+        # Without minCount a row needs a value: the values may be tested first, the focus nodes last.
+        last = SH.MinCountConstraintComponent not in components and isinstance(path, URIRef)
         return Check(
-            query=query,
+            query=f"{select} {{ {focus} {body} }}",
+            focus_last=f"{select} {{ {{ SELECT * WHERE {{ {body} }} }} FILTER EXISTS {{ {focus} }} }}" if last else None,
+            lead=str(path) if last else None,
             source_shape=shape,
             component=tests[0][1],
             severity=severity,

@@ -26,7 +26,8 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from medkg.graph.namespaces import DEFAULT_BASE, ONTOLOGY, ONTOLOGY_GRAPH
-from medkg.validation.compiler import Compiled, compile_shapes
+from medkg.validation.compiled import Compiled
+from medkg.validation.compiler import compile_shapes
 from medkg.validation.engine import check_results, pyshacl_results, subclass_closure
 from medkg.validation.inputs import load_shapes
 from medkg.validation.report import ValidationReport, ValidationResult
