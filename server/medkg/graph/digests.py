@@ -82,3 +82,14 @@ def file_sha256(path: Path) -> str:
     if _status(after) == _status(before) and time.time() - after.st_mtime > _RACY_SECONDS:
         _remember(real, [_status(after), digest])
     return digest
+
+
+def has_recorded_bytes(path: Path) -> bool:
+    """Whether ``path`` holds the very bytes whose sha256 its sidecar records (the file of the same
+    name with suffix .json: {"sha256": hex, ...}, written by medkg.vocabularies.cache when it
+    builds and checks the file). False when there is no such record, or the bytes differ."""
+    try:
+        recorded = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        return isinstance(recorded, dict) and recorded.get("sha256") == file_sha256(path)
+    except (OSError, ValueError):
+        return False

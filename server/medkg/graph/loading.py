@@ -9,6 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from medkg.graph import resources
+from medkg.graph.digests import has_recorded_bytes
 from medkg.graph.namespaces import DATA_GRAPH, DEFAULT_BASE, ONTOLOGY_GRAPH, moved
 
 
@@ -163,14 +164,18 @@ def load_paths(store: ox.Store, paths: Iterable[Path | str], base: str = DEFAULT
 def load_vocabularies(store: ox.Store, files: Iterable[Path | str], base: str = DEFAULT_BASE) -> None:
     """Built reference vocabularies (N-Quads files of medkg.vocabularies, each holding its own
     named graph) into the store: streamed by Oxigraph's bulk loader under the default base, moved
-    under ``base`` otherwise (errors name the file and line)."""
+    under ``base`` otherwise (errors name the file and line).
+
+    A file whose bytes are those its build recorded (medkg.graph.digests.has_recorded_bytes) is
+    parsed leniently (no IRI or language tag checks: 11.5 s, not 14 s, for the 3.8M quads of all
+    three): the build parsed and validated those bytes strictly. Any other file is parsed strictly."""
     for raw in files:
         path = Path(raw)
         if base != DEFAULT_BASE:
             store.extend(parse_file(path, base=base))
             continue
         try:
-            store.bulk_load(path=path, format=rdf_format(path))
+            store.bulk_load(path=path, format=rdf_format(path), lenient=has_recorded_bytes(path))
         except SyntaxError as error:
             raise RdfInputError(path, _parser_reason(error), error.lineno) from error
         except OSError as error:

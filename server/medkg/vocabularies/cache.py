@@ -3,7 +3,7 @@ by the fingerprint of its source files, written atomically.
 
 Cache folder: ``$MEDKG_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/medkg``, else ``~/.cache/medkg``;
 the files are ``vocabularies/NAME-FINGERPRINT.nq`` in it, each with a ``.json`` summary beside it
-(version and counts, for `medkg vocab list`). The fingerprint is the sha256 of
+(version and counts, for `medkg vocab list`; the sha256 of the file as built and checked). The fingerprint is the sha256 of
 BUILDER_VERSION, the vocabulary's name and its source files' bytes (first 16 hex digits in the
 name): a second build is a no-op, a new package release (other bytes) or a new builder rebuilds.
 """
@@ -172,7 +172,7 @@ def build(name: str, *, progress: Progress | None = None, validate: bool = True,
         return target, False
     check_writable(target.parent)  # before parsing for seconds, not after
     lines = sorted(_lines(name, files, progress))  # unique: _lines de-duplicates
-    summary = json.dumps(_summary(name, lines), sort_keys=True)
+    summary = _summary(name, lines)
     try:
         temporary = _write_temporary(target, lines)
     except OSError as error:  # e.g. the disk filled up meanwhile
@@ -186,8 +186,11 @@ def build(name: str, *, progress: Progress | None = None, validate: bool = True,
                 check_file(name, temporary)
             except VocabularyInvalid as error:
                 raise VocabularyError(str(error)) from error
+        # The bytes checked, recorded: loaders may then parse them leniently (graph.loading).
+        with temporary.open("rb") as file:
+            summary["sha256"] = hashlib.file_digest(file, "sha256").hexdigest()
         # The summary first, then the data: a built file always has its summary beside it.
-        _write_atomically(target.with_suffix(".json"), [summary + "\n"])
+        _write_atomically(target.with_suffix(".json"), [json.dumps(summary, sort_keys=True) + "\n"])
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
