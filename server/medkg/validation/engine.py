@@ -213,12 +213,13 @@ def _run(store: ox.Store, check: Check, sizes: _Sizes) -> list[ValidationResult]
 
 
 class _Sizes:
-    """Triple counts that choose where a SPARQL-based check tests its focus nodes. Oxigraph keeps no
-    statistics, so it joins in the order written: the focus nodes first is fast when they are few
-    (a curated class: ~100 nodes against 120k skos:broader triples), and slow when they are a
-    large part of the graph, which every check would then walk node by node (at 3.8M quads, focus
-    first -> last: dangling references 10.96 -> 7.88 s, broader cycles 0.00 -> 0.55 s; web IRIs,
-    7.82 -> 9.68 s, is the rule's miss: benchmarks/validate_checks_bench.py)."""
+    """Triple counts that choose where a check that offers both plans tests its focus nodes
+    (Check.focus_last). Oxigraph keeps no statistics, so it joins in the order written: the focus
+    nodes first is fast when they are few (a curated class: ~100 nodes against 120k skos:broader
+    triples), and slow when they are a large part of the graph, which every check would then walk
+    node by node (at 3.8M quads, focus first -> last: dangling references 7.31 -> 5.23 s, web IRIs
+    4.24 -> 2.27 s, broader cycles 0.00 -> 0.37 s; no check of shapes/ the rule gets wrong by
+    more than 0.03 s: benchmarks/validate_checks_bench.py)."""
 
     RATIO = 10  # focus triples at least 1/RATIO of the opening pattern's: test the focus last
 
