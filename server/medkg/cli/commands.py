@@ -172,7 +172,8 @@ def validate(
     write_out(report.to_json() + "\n" if fmt == "json" else report.to_turtle() if fmt == "turtle" else report.to_text())
     if not report.conforms:
         count = len(report.violations)
-        raise CliError(f"the graph does not conform: {count} violation{'' if count == 1 else 's'} (listed above)", 1)
+        where = "listed above" if fmt == "text" else f"in the {'JSON' if fmt == 'json' else 'Turtle'} report"
+        raise CliError(f"the graph does not conform: {count} violation{'' if count == 1 else 's'} ({where})", 1)
 
 
 @app.command(cls=Command)
