@@ -171,6 +171,22 @@ def test_a_code_with_two_labels_and_two_notations_is_told_once_for_each(tmp_path
             (engine, found)
 
 
+def test_two_constraints_failing_on_one_value_with_one_message_are_told_once(tmp_path: Path) -> None:
+    # A decimal below the minimum fails write-triples-added's datatype and its minInclusive: the
+    # report keeps both results; the text says the shape's one message once, naming both.
+    data = tmp_path / "write.ttl"
+    data.write_text('@prefix mkg: <https://w3id.org/medkg/ontology/> . @prefix prov: <http://www.w3.org/ns/prov#> .\n'
+                    '@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n<https://w3id.org/medkg/write/w1> a prov:Activity ;\n'
+                    '    mkg:triplesAdded "-1.5"^^xsd:decimal ; mkg:triplesRemoved "0"^^xsd:integer .\n', encoding="utf-8")
+    report = validate_graph([data])
+    assert sorted(str(r.component).rsplit("#")[-1] for r in report.violations) == [
+        "DatatypeConstraintComponent", "MinInclusiveConstraintComponent"]
+    text = report.to_text()
+    assert text.count("A write record has exactly one mkg:triplesAdded") == 1
+    assert "(shape mkgsh:write-triples-added; constraints Datatype, MinInclusive)" in text
+    assert "2 violations" in text
+
+
 def test_uncompiled_shapes_fall_back_to_pyshacl(tmp_path: Path) -> None:
     """A component the compiler does not translate (sh:closed) is still checked, by pyshacl."""
     shape = tmp_path / "closed.ttl"

@@ -97,15 +97,20 @@ class ValidationReport:
             where = self.locations.get(str(focus))
             lines.append(f"{term_text(focus, self.base)}" + (f'  "{label}"' if label else "")
                          + (f"  ({where[0]}:{where[1]})" if where else ""))
+            # Two constraints of one shape that fail on the same value with the shape's one message
+            # (say its datatype and its minimum) read the same: said once, naming both.
+            blocks: dict[tuple[str, ...], list[str]] = {}
             for r in results:
                 # A node-level constraint reports the focus node as its value: nothing to add.
                 value = None if r.path is None and r.value == r.focus_node else r.value
                 path = term_text(r.path, self.base) if r.path is not None else ""
                 where = "  ".join(x for x in (path, _value_text(value, self.base)) if x)
-                lines.append(f"  {r.severity}: {r.message}")
-                if where:
-                    lines.append(f"    at {where}")
-                lines.append(f"    (shape {term_text(r.source_shape, self.base)})")
+                block = (f"  {r.severity}: {r.message}", *([f"    at {where}"] if where else []),
+                         f"    (shape {term_text(r.source_shape, self.base)}")
+                blocks.setdefault(block, []).append(str(r.component).rsplit("#", 1)[-1].removesuffix("ConstraintComponent"))
+            for block, components in blocks.items():
+                tested = f"; constraints {', '.join(components)}" if len(components) > 1 else ""
+                lines.extend([*block[:-1], f"{block[-1]}{tested})"])
             lines.append("")
         lines.append(self.summary())
         return "\n".join(lines) + "\n"
