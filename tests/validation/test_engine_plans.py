@@ -13,6 +13,7 @@ from rdflib import Graph
 from medkg.graph.loading import new_store
 from medkg.validation import load_shapes, validate_graph, validate_store
 from medkg.validation.engine import check_results, compile_shapes, subclass_closure
+from medkg.validation.sparql_text import focus_tested_last
 
 INVALID = Path(__file__).parents[1] / "fixtures" / "invalid"
 UNREADABLE = {"syntax-error", "non-utf8", "empty"}
@@ -113,3 +114,24 @@ def test_an_ill_typed_value_is_reported_as_written(tmp_path: Path) -> None:
     text = validate_graph([data]).to_text()
     assert 'value "yes"^^xsd:boolean' in text, text
     assert '"false"^^xsd:boolean' not in text
+
+
+@pytest.mark.parametrize(("select", "wrapped"), [
+    ("SELECT $this WHERE { $this a ?c }", True),
+    ("SELECT $this (COUNT(*) AS ?n) WHERE { $this ?p ?o } GROUP BY $this ORDER BY ?n LIMIT 5 # a note", True),
+    ("SELECT $this WHERE { $this ?p ?o } GROUP BY $this HAVING (EXISTS { $this a ?c })", False),
+    ("SELECT $this WHERE { $this ?p ?o FILTER (?o != \"}\") }", True),
+    ("SELECT $this WHERE {\n $this a <http://example.org/C#x> . FILTER (?x != \"#\") }", True),
+    ("SELECT $this WHERE {\n $this ?p ?o\n} # the end }", False),
+])
+def test_the_focus_last_form_wraps_the_group_or_declines(select: str, wrapped: bool) -> None:
+    # The group runs first as a subquery; the solution modifiers stay outside it. A text whose
+    # group's end cannot be told without a parser (a HAVING with braces) keeps the focus-first plan.
+    last = focus_tested_last(select, "{ ?this a <http://example.org/C> }")
+    assert (last is not None) == wrapped
+    if last is not None:
+        assert "{ SELECT * WHERE {" in last and "FILTER EXISTS { { ?this a <http://example.org/C> } }" in last
+        store = ox.Store()
+        store.add(ox.Quad(ox.NamedNode("http://example.org/x"), ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                          ox.NamedNode("http://example.org/C")))
+        store.query(last.replace("$this", "?this"))  # parses, and runs

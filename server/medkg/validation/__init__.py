@@ -4,7 +4,7 @@ Public entry points: ``validate_graph`` (files or the packaged graph, as `medkg 
 its two halves ``load_graph_to_validate`` and ``validate_loaded_graph`` (for a caller that keeps the
 store), ``validate_store`` (a store already loaded), ``load_shapes``, ``load_data``,
 ``ValidationReport``.
-Modules: ``compiler`` (SHACL shapes to SPARQL queries; ``datatypes`` and
+Modules: ``compiler`` (SHACL shapes to SPARQL queries, the ``compiled`` Checks; ``datatypes`` and
 ``sparql_text`` serve it), ``engine`` (runs them; pyshacl for the rest
 and as the reference), ``inputs`` (reading data and shapes), ``report`` (results, text/JSON/Turtle),
 ``locations`` (the file and line where a node is written), ``terms`` (rdflib <-> pyoxigraph terms).
