@@ -95,7 +95,9 @@ class ValidationReport:
         for focus, results in groups.items():
             label = results[0].focus_label
             where = self.locations.get(str(focus))
-            lines.append(f"{term_text(focus, self.base)}" + (f'  "{label}"' if label else "")
+            # A blank node's id changes from run to run: its label (an axiom's statement) names it.
+            head = "[]" if isinstance(focus, BNode) and label else term_text(focus, self.base)
+            lines.append(head + (f'  "{label}"' if label else "")
                          + (f"  ({where[0]}:{where[1]})" if where else ""))
             # Two constraints of one shape that fail on the same value with the shape's one message
             # (say its datatype and its minimum) read the same: said once, naming both.
