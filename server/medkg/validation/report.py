@@ -111,7 +111,7 @@ class ValidationReport:
                          f"    (shape {term_text(r.source_shape, self.base)}")
                 blocks.setdefault(block, []).append(str(r.component).rsplit("#", 1)[-1].removesuffix("ConstraintComponent"))
             for block, components in blocks.items():
-                tested = f"; constraints {', '.join(components)}" if len(components) > 1 else ""
+                tested = f"; constraints {', '.join(sorted(components))}" if len(components) > 1 else ""
                 lines.extend([*block[:-1], f"{block[-1]}{tested})"])
             lines.append("")
         lines.append(self.summary())
