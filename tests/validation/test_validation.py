@@ -187,6 +187,23 @@ def test_two_constraints_failing_on_one_value_with_one_message_are_told_once(tmp
     assert "2 violations" in text
 
 
+@pytest.mark.parametrize("engine", ["oxigraph", "pyshacl"])
+def test_a_value_defined_nowhere_gets_the_nearest_defined_iri_as_a_suggestion(engine: str, tmp_path: Path) -> None:
+    report = validate_graph([INVALID / "undefined-property.ttl"], engine=engine)
+    (dangling,) = [r for r in report.violations if _local(r.source_shape) == "DanglingReferenceShape"]
+    assert dangling.suggestion == URIRef("https://w3id.org/medkg/ontology/affectsStructure")
+    assert "did you mean mkg:affectsStructure?" in report.to_text()
+    assert '"suggestion": "https://w3id.org/medkg/ontology/affectsStructure"' in report.to_json()
+    report = validate_graph([INVALID / "dangling-iri.ttl"], engine=engine)
+    assert {r.suggestion for r in report.violations} == {URIRef("https://w3id.org/medkg/concept/fx-dangling-sacrum")}
+    # Nothing near: no guess.
+    far = tmp_path / "far.ttl"
+    far.write_text((INVALID / "dangling-iri.ttl").read_text(encoding="utf-8").replace("fx-dangling-sacrm", "zz-quite-unlike"),
+                   encoding="utf-8")
+    report = validate_graph([far], engine=engine)
+    assert report.violations and all(r.suggestion is None for r in report.results)
+
+
 def test_uncompiled_shapes_fall_back_to_pyshacl(tmp_path: Path) -> None:
     """A component the compiler does not translate (sh:closed) is still checked, by pyshacl."""
     shape = tmp_path / "closed.ttl"

@@ -147,7 +147,7 @@ def validate(
 
     Text output groups the results by node (with its label, and the file and line where a node
     with a violation or warning is written; for an axiom, its statement): severity, message (the fix), the property and value
-    at fault, and the shape. Violations must be fixed (a wrong or untraceable fact); warnings are
+    at fault (for a value defined nowhere, the nearest defined IRI: "did you mean ...?"), and the shape. Violations must be fixed (a wrong or untraceable fact); warnings are
     gaps to fill; infos are advice (e.g. a condition with no ICD-10-CM code). On a terminal,
     progress is shown on stderr.
 

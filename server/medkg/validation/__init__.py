@@ -7,7 +7,8 @@ store), ``validate_store`` (a store already loaded), ``load_shapes``, ``load_dat
 Modules: ``compiler`` (SHACL shapes to SPARQL queries, the ``compiled`` Checks; ``datatypes`` and
 ``sparql_text`` serve it), ``engine`` (runs them; pyshacl for the rest
 and as the reference), ``inputs`` (reading data and shapes), ``report`` (results, text/JSON/Turtle),
-``locations`` (the file and line where a node is written), ``terms`` (rdflib <-> pyoxigraph terms).
+``locations`` (the file and line where a node is written), ``suggestions`` (did you mean... for an IRI
+defined nowhere), ``terms`` (rdflib <-> pyoxigraph terms).
 
 May import: medkg.graph only.
 """

@@ -39,6 +39,7 @@ from medkg.validation.compiler import compile_shapes, top_level_shapes
 from medkg.validation.inputs import RDFLIB_FORMATS, Progress, load_data, load_shapes, rebased
 from medkg.validation.locations import locate, locate_axioms
 from medkg.validation.report import ValidationReport, ValidationResult, results_from_graph
+from medkg.validation.suggestions import with_suggestions
 from medkg.validation.terms import Term, annotated_triple, focus_labels, rdflib_graph, to_rdflib
 
 
@@ -95,6 +96,7 @@ def validate_loaded_graph(
         report = _validate_files_with_pyshacl(store, files, load_shapes(shapes, base), base)
     else:
         report = validate_store(store, shapes=load_shapes(shapes, base), engine=engine, progress=progress)
+    report.results = with_suggestions(store, report.results)
     report.files = [str(f) for f in files]
     report.base = base
     report.locations = _locations(store, report, files, base)

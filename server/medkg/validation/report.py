@@ -29,6 +29,7 @@ class ValidationResult:
     value: Node | None = None
     focus_label: str | None = None
     source_constraint: Node | None = None
+    suggestion: URIRef | None = None  # for a value defined nowhere, the nearest defined IRI (suggestions.py)
 
     @property
     def severity_iri(self) -> URIRef:
@@ -44,6 +45,7 @@ class ValidationResult:
             "message": self.message,
             "sourceShape": _json_term(self.source_shape),
             "sourceConstraintComponent": str(self.component),
+            "suggestion": _json_term(self.suggestion),
         }
 
 
@@ -108,6 +110,7 @@ class ValidationReport:
                 path = term_text(r.path, self.base) if r.path is not None else ""
                 where = "  ".join(x for x in (path, _value_text(value, self.base)) if x)
                 block = (f"  {r.severity}: {r.message}", *([f"    at {where}"] if where else []),
+                         *([f"    did you mean {term_text(r.suggestion, self.base)}?"] if r.suggestion else []),
                          f"    (shape {term_text(r.source_shape, self.base)}")
                 blocks.setdefault(block, []).append(str(r.component).rsplit("#", 1)[-1].removesuffix("ConstraintComponent"))
             for block, components in blocks.items():
