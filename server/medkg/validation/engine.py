@@ -35,11 +35,12 @@ from medkg.graph.loading import load_vocabularies
 from medkg.graph.namespaces import DEFAULT_BASE, moved
 from medkg.graph.reach import closure
 from medkg.validation.compiled import Check
-from medkg.validation.compiler import compile_shapes, top_level_shapes
+from medkg.validation.compiler import compile_shapes
 from medkg.validation.inputs import RDFLIB_FORMATS, Progress, load_data, load_shapes, rebased
 from medkg.validation.locations import locate, locate_axioms
 from medkg.validation.report import ValidationReport, ValidationResult, results_from_graph
 from medkg.validation.suggestions import with_suggestions
+from medkg.validation.targets import top_level_shapes
 from medkg.validation.terms import Term, annotated_triple, focus_labels, rdflib_graph, to_rdflib
 
 

@@ -108,8 +108,8 @@ class ValidationReport:
                 # A node-level constraint reports the focus node as its value: nothing to add.
                 value = None if r.path is None and r.value == r.focus_node else r.value
                 path = term_text(r.path, self.base) if r.path is not None else ""
-                where = "  ".join(x for x in (path, _value_text(value, self.base)) if x)
-                block = (f"  {r.severity}: {r.message}", *([f"    at {where}"] if where else []),
+                at = "  ".join(x for x in (path, _value_text(value, self.base)) if x)
+                block = (f"  {r.severity}: {r.message}", *([f"    at {at}"] if at else []),
                          *([f"    did you mean {term_text(r.suggestion, self.base)}?"] if r.suggestion else []),
                          f"    (shape {term_text(r.source_shape, self.base)}")
                 blocks.setdefault(block, []).append(str(r.component).rsplit("#", 1)[-1].removesuffix("ConstraintComponent"))
