@@ -101,6 +101,16 @@ def test_a_built_file_is_read_leniently_only_while_its_bytes_are_those_built(
         file.write("<http://example.org/a b> <http://example.org/p> <http://example.org/o> .\n")
     with pytest.raises(RdfInputError, match=f"line {quads + 1}"):
         load_vocabularies(ox.Store(), [built])
+    # And it is no longer a finished build: the next build writes it again, as built.
+    original = built.read_bytes()[: -len("<http://example.org/a b> <http://example.org/p> <http://example.org/o> .\n")]
+    assert not cache.is_built(built)
+    assert cache.build("hpo-annotations", files=(source,)) == (built, True)
+    assert built.read_bytes() == original and cache.is_built(built)
+    built.write_bytes(original.replace(b'"', b'"Edited ', 1))  # a change that parses: no build either
+    assert not cache.is_built(built)
+    assert cache.build("hpo-annotations", files=(source,)) == (built, True) and built.read_bytes() == original
+    with built.open("a", encoding="utf-8") as file:
+        file.write("<http://example.org/a b> <http://example.org/p> <http://example.org/o> .\n")
     # The digest is what decides: recorded for these bytes, the same file is read without that check.
     record = json.loads(sidecar.read_text(encoding="utf-8"))
     sidecar.write_text(json.dumps({**record, "sha256": hashlib.sha256(built.read_bytes()).hexdigest()}), encoding="utf-8")

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from medkg.graph.digests import cache_dir, file_sha256
+from medkg.graph.digests import cache_dir, file_sha256, has_recorded_bytes
 from medkg.graph.namespaces import DEFAULT_BASE
 from medkg.vocabularies import hpo, hpoa, icd10cm, metadata
 from medkg.vocabularies import model as m
@@ -110,13 +110,22 @@ def built_path(name: str, files: Sequence[Path] | None = None) -> Path:
     return cache_dir() / "vocabularies" / f"{name}-{fingerprint(name, files)[:16]}.nq"
 
 
+def is_built(path: Path) -> bool:
+    """Whether ``path`` is a finished build: the file exists and, where its summary records the
+    sha256 of the bytes built, still has them (a file changed since is built again)."""
+    if not path.is_file():
+        return False
+    recorded = _sidecar(path)
+    return recorded is None or "sha256" not in recorded or has_recorded_bytes(path)
+
+
 def status(name: str) -> Status:
     """Whether ``name``'s sources are installed and whether it is built, with its version and counts
     (read from the built file's dataset description)."""
     files = sources(name)
     available = all(p.is_file() for p in files)
     path = built_path(name, files) if available else None
-    if path is None or not path.is_file():
+    if path is None or not is_built(path):
         return Status(name, files, available, None, None, None, None)
     described = _sidecar(path) or _description(path, name)
     return Status(name, files, available, path, described.get("versionInfo"),
@@ -168,7 +177,7 @@ def build(name: str, *, progress: Progress | None = None, validate: bool = True,
         if not path.is_file():
             raise VocabularyError(f"cannot read {path}, a source of {name}: no such file (is its package installed?)")
     target = out or built_path(name, files)
-    if target.is_file():
+    if is_built(target):
         return target, False
     check_writable(target.parent)  # before parsing for seconds, not after
     lines = sorted(_lines(name, files, progress))  # unique: _lines de-duplicates
@@ -266,7 +275,8 @@ def ensure_built(names: Sequence[str], *, progress: Progress | None = None,
     paths = []
     for name in with_needed(names):
         path = built_path(name)
-        if not path.is_file() and announce:
-            announce(f"building the {name} vocabulary (once; cached in {path.parent})")
+        if not is_built(path) and announce:
+            changed = " again: its file changed since it was built" if path.is_file() else ""
+            announce(f"building the {name} vocabulary{changed} (once; cached in {path.parent})")
         paths.append(build(name, progress=progress)[0])
     return paths
