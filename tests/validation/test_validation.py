@@ -204,6 +204,26 @@ def test_a_value_defined_nowhere_gets_the_nearest_defined_iri_as_a_suggestion(en
     assert report.violations and all(r.suggestion is None for r in report.results)
 
 
+@pytest.mark.parametrize("engine", ["oxigraph", "pyshacl"])
+def test_a_mapping_axiom_needs_both_its_justification_and_its_source(engine: str, tmp_path: Path) -> None:
+    text = (INVALID / "unjustified-mapping.ttl").read_text(encoding="utf-8")
+    cases = {
+        "justified, no source": text.replace("dcterms:source src:medkg-editors ;\n    rdfs:comment",
+                                             "sssom:mapping_justification semapv:ManualMappingCuration ;\n    rdfs:comment"),
+        "both": text.replace("dcterms:source src:medkg-editors ;\n    rdfs:comment",
+                             "dcterms:source src:medkg-editors ; sssom:mapping_justification semapv:ManualMappingCuration ;\n"
+                             "    rdfs:comment"),
+    }
+    found = {}
+    for name, case in cases.items():
+        assert case != text, name
+        data = tmp_path / f"{name.replace(' ', '-').replace(',', '')}.ttl"
+        data.write_text(case, encoding="utf-8")
+        found[name] = {_local(r.source_shape) for r in validate_graph([data], engine=engine).results}
+    assert "MappingJustificationShape" in found["justified, no source"]
+    assert "MappingJustificationShape" not in found["both"]
+
+
 def test_uncompiled_shapes_fall_back_to_pyshacl(tmp_path: Path) -> None:
     """A component the compiler does not translate (sh:closed) is still checked, by pyshacl."""
     shape = tmp_path / "closed.ttl"
