@@ -104,6 +104,11 @@ def test_the_whole_report_reaches_a_file_and_a_pipe_that_closes_early(tmp_path: 
     shell = f"{sys.executable} -m medkg.cli validate {INVALID / 'two-labels.ttl'} -f turtle | head -c 10"
     piped = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, check=False, timeout=120)
     assert len(piped.stdout) == 10 and piped.returncode in (1, 141) and b"Traceback" not in piped.stderr, piped.stderr
+    # Started with standard output closed: one sentence, exit 2.
+    closed = subprocess.run(["bash", "-c", f"{sys.executable} -m medkg.cli validate {INVALID / 'two-labels.ttl'} >&-"],
+                            capture_output=True, check=False, timeout=120)
+    assert closed.returncode == 2 and closed.stderr.strip() == (
+        b"medkg: cannot write the output: standard output is closed; redirect it to a file or a pipe"), closed.stderr
 
 
 def test_help_explains_paths_ontology_output_and_exit_codes() -> None:

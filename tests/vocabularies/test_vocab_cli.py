@@ -75,6 +75,8 @@ def test_validate_with_a_vocabulary_checks_the_union(full_cache: Path) -> None:
     report, curated = json.loads(together.stdout), json.loads(alone.stdout)
     assert report["conforms"] is True
     assert report["triples"] > curated["triples"] + 100_000  # HPO's ~19k terms with their facts
+    # The report names the built files it checked, beside the curated ones.
+    assert [Path(p).name.split("-")[0] for p in report["vocabularies"]] == ["hpo"] and curated["vocabularies"] == []
 
 
 def test_validate_with_a_vocabulary_refuses_the_slow_engine(tmp_path: Path) -> None:

@@ -123,7 +123,8 @@ def exit_process(code: int | str | None) -> None:
         print(code, file=sys.stderr)
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:  # None: the stream was closed before the process started
+                stream.flush()
         except (OSError, ValueError):  # a reader that went away: nothing more can be said
             pass
     os._exit(code if isinstance(code, int) else 0 if code is None else 1)
@@ -140,6 +141,8 @@ class CliError(Exception):
 def write_out(data: str | bytes) -> None:
     """Writes ``data`` to standard output; a full disk or closed file is a CliError (exit 2), and a
     reader that went away (``| head``) is left to ``main``, which exits quietly."""
+    if sys.stdout is None:  # started with standard output closed (`medkg ... >&-`)
+        raise CliError("cannot write the output: standard output is closed; redirect it to a file or a pipe", 2)
     try:
         sys.stdout.buffer.write(data.encode() if isinstance(data, str) else data)
         sys.stdout.flush()

@@ -62,7 +62,9 @@ def validate_graph(
     Raises RdfInputError (naming file and line) when an input cannot be read or parsed.
     """
     store, files = load_graph_to_validate(paths, progress=progress, base=base, vocab=vocab)
-    return validate_loaded_graph(store, files, shapes=shapes, engine=engine, progress=progress, base=base)
+    report = validate_loaded_graph(store, files, shapes=shapes, engine=engine, progress=progress, base=base)
+    report.vocabularies = [str(v) for v in vocab]
+    return report
 
 
 def load_graph_to_validate(

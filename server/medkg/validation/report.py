@@ -58,6 +58,7 @@ class ValidationReport:
 
     results: list[ValidationResult] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    vocabularies: list[str] = field(default_factory=list)  # the built vocabulary files checked with them
     triples: int = 0
     engine: str = "oxigraph"
     # Focus IRI -> (file, line) of its first statement, for the results a curator must act on.
@@ -127,6 +128,7 @@ class ValidationReport:
                 "counts": self.counts(),
                 "triples": self.triples,
                 "files": self.files,
+                "vocabularies": self.vocabularies,
                 "results": [{**r.to_dict(), "location": self._location(r)} for r in sorted(self.results, key=_sort_key)],
             },
             indent=2,
