@@ -224,6 +224,22 @@ def test_a_mapping_axiom_needs_both_its_justification_and_its_source(engine: str
     assert "MappingJustificationShape" not in found["both"]
 
 
+@pytest.mark.parametrize("part", ["owl:annotatedTarget medkg:fx-orphanaxiom-sacrum ; ", "owl:annotatedProperty mkg:affectsStructure ; "])
+def test_an_incomplete_axiom_is_located_and_named_by_the_parts_it_has(part: str, tmp_path: Path) -> None:
+    # Without its target (or property) an axiom names no triple, but its statement is still found,
+    # and its label shows the missing part as "?" (not a blank-node id that changes each run).
+    text = (INVALID / "axiom-without-triple.ttl").read_text(encoding="utf-8")
+    assert part in text
+    data = tmp_path / "incomplete.ttl"
+    data.write_text(text.replace(part, ""), encoding="utf-8")
+    report = validate_graph([data])
+    (axiom,) = {r.focus_node for r in report.violations if isinstance(r.focus_node, BNode)}
+    assert report.locations[str(axiom)] == (str(data), 31)
+    label = next(r.focus_label for r in report.results if r.focus_node == axiom)
+    assert label is not None and label.startswith("axiom on medkg:fx-orphanaxiom-fracture ") and "?" in label
+    assert report.to_text().startswith(f'[]  "{label}"  ({data}:31)')
+
+
 def test_uncompiled_shapes_fall_back_to_pyshacl(tmp_path: Path) -> None:
     """A component the compiler does not translate (sh:closed) is still checked, by pyshacl."""
     shape = tmp_path / "closed.ttl"

@@ -109,7 +109,9 @@ def validate_loaded_graph(
 def _locations(store: ox.Store, report: ValidationReport, files: list[Path], base: str) -> dict[str, tuple[str, int]]:
     """Where each node a curator must act on is written: IRIs by their spelling, axioms (blank
     nodes) by the triple they annotate. The files spell IRIs under the default base."""
-    def spelled(term: Term) -> str:
+    def spelled(term: Term | None) -> str | None:
+        if term is None:  # a part the axiom lacks: located by the others
+            return None
         return f'"{term.value}"' if isinstance(term, ox.Literal) else moved(term.value, DEFAULT_BASE, base)
 
     to_fix = {r.focus_node for r in report.results if r.severity != "Info"}

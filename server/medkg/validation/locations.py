@@ -52,8 +52,8 @@ def locate(iris: Iterable[str], files: Sequence[Path | str], max_bytes: int = 64
 
 
 # An owl:Axiom's annotated triple: source IRI, property IRI, and target (an IRI, or a literal's
-# lexical form in double quotes).
-Axiom = tuple[str, str, str]
+# lexical form in double quotes); None for a part the axiom does not name.
+Axiom = tuple[str | None, str | None, str | None]
 _ANNOTATED = re.compile(r'owl:annotated(Source|Property|Target)\s+(<[^>]*>|"(?:[^"\\]|\\.)*"|[^\s;,]+)')
 _STATEMENT_LINES = 5  # an axiom's statement spans one to three lines in data/; a bound, not a rule
 
@@ -62,7 +62,8 @@ def locate_axioms(axioms: dict[str, Axiom], files: Sequence[Path | str],
                   max_bytes: int = 64 * 1024 * 1024) -> dict[str, Location]:
     """Key -> (file, 1-based line) of the statement of each axiom: the line naming its
     owl:annotatedSource, in a statement (up to its final ".") that names the same property and
-    target. Written with the owl: prefix, as data/ and `medkg export` write axioms."""
+    target (and not the part an incomplete axiom lacks). Written with the owl: prefix, as data/ and
+    `medkg export` write axioms."""
     found: dict[str, Location] = {}
     for path in files:
         if len(found) == len(axioms):
@@ -79,15 +80,17 @@ def locate_axioms(axioms: dict[str, Axiom], files: Sequence[Path | str],
                     break
             parts = dict(_ANNOTATED.findall(statement))
             for spelled, key in wanted.items():
-                if key not in found and all(parts.get(role) in options for role, options in zip(("Source", "Property", "Target"), spelled)):
+                if key not in found and all(parts.get(role) in options if options is not None else role not in parts
+                                            for role, options in zip(("Source", "Property", "Target"), spelled)):
                     found[key] = (str(path), number)
     return found
 
 
-def _written(triple: Axiom, prefixes: dict[str, str]) -> tuple[frozenset[str], ...]:
-    """The ways each part of an axiom's triple may be written in a file with these prefixes."""
-    return tuple(frozenset([term]) if term.startswith('"') else frozenset(s for s, _ in _spellings([term], prefixes))
-                 for term in triple)
+def _written(triple: Axiom, prefixes: dict[str, str]) -> tuple[frozenset[str] | None, ...]:
+    """The ways each part of an axiom's triple may be written in a file with these prefixes (None:
+    a part it lacks, which its statement must not name)."""
+    return tuple(None if term is None else frozenset([term]) if term.startswith('"')
+                 else frozenset(s for s, _ in _spellings([term], prefixes)) for term in triple)
 
 
 def _read(path: Path | str, max_bytes: int) -> tuple[list[str], dict[str, str]]:

@@ -73,22 +73,25 @@ def _axiom_label(store: ox.Store, node: Node, subject: ox.NamedNode | ox.BlankNo
     from medkg.validation.report import term_text
 
     triple = annotated_triple(store, subject)
-    return {node: "axiom on " + " ".join(term_text(to_rdflib(t)) for t in triple)} if triple else {}
+    return {node: "axiom on " + " ".join("?" if t is None else term_text(to_rdflib(t)) for t in triple)} if triple else {}
 
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
-def annotated_triple(store: ox.Store, axiom: ox.NamedNode | ox.BlankNode) -> tuple[Term, Term, Term] | None:
-    """The (source, property, target) an owl:Axiom annotates, or None if it names not all three
-    (or a quoted triple)."""
-    parts: list[Term] = []
+def annotated_triple(store: ox.Store, axiom: ox.NamedNode | ox.BlankNode) -> tuple[Term | None, Term | None, Term | None] | None:
+    """The (source, property, target) an owl:Axiom annotates, None for a part it does not name
+    (an incomplete axiom, to fix); None if it names none (or a quoted triple)."""
+    parts: list[Term | None] = []
     for p in ("annotatedSource", "annotatedProperty", "annotatedTarget"):
         found = next(store.quads_for_pattern(axiom, ox.NamedNode("http://www.w3.org/2002/07/owl#" + p), None), None)
-        if found is None or isinstance(found.object, ox.Triple):
+        if found is None:
+            parts.append(None)
+        elif isinstance(found.object, ox.Triple):
             return None
-        parts.append(found.object)
-    return parts[0], parts[1], parts[2]
+        else:
+            parts.append(found.object)
+    return None if parts == [None, None, None] else (parts[0], parts[1], parts[2])
 
 
 def rdflib_graph(store: ox.Store) -> Graph:

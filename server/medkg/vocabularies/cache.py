@@ -3,9 +3,10 @@ by the fingerprint of its source files, written atomically.
 
 Cache folder: ``$MEDKG_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/medkg``, else ``~/.cache/medkg``;
 the files are ``vocabularies/NAME-FINGERPRINT.nq`` in it, each with a ``.json`` summary beside it
-(version and counts, for `medkg vocab list`; the sha256 of the file as built and checked). The fingerprint is the sha256 of
-BUILDER_VERSION, the vocabulary's name and its source files' bytes (first 16 hex digits in the
-name): a second build is a no-op, a new package release (other bytes) or a new builder rebuilds.
+(version and counts, for `medkg vocab list`; the sha256 of the file as built and checked). The
+fingerprint is the sha256 of BUILDER_VERSION, the vocabulary's name and its source files' bytes
+(first 16 hex digits in the name): a second build is a no-op, a new package release (other bytes)
+or a new builder rebuilds, and so does a file changed since its build (``is_built``).
 """
 
 from __future__ import annotations
