@@ -169,8 +169,8 @@ def validate(
     vocabularies = _vocab_files(vocab)
     store, files = load_graph_to_validate(paths or None, progress=progress, base=base, vocab=vocabularies)
     leave_to_exit(store)
-    report = validate_loaded_graph(store, files, shapes=shapes or None, engine=engine, progress=progress, base=base)
-    report.vocabularies = [str(v) for v in vocabularies]
+    report = validate_loaded_graph(store, files, shapes=shapes or None, engine=engine, progress=progress, base=base,
+                                   vocab=vocabularies)
     write_out(report.to_json() + "\n" if fmt == "json" else report.to_turtle() if fmt == "turtle" else report.to_text())
     if not report.conforms:
         count = len(report.violations)

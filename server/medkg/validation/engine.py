@@ -62,9 +62,7 @@ def validate_graph(
     Raises RdfInputError (naming file and line) when an input cannot be read or parsed.
     """
     store, files = load_graph_to_validate(paths, progress=progress, base=base, vocab=vocab)
-    report = validate_loaded_graph(store, files, shapes=shapes, engine=engine, progress=progress, base=base)
-    report.vocabularies = [str(v) for v in vocab]
-    return report
+    return validate_loaded_graph(store, files, shapes=shapes, engine=engine, progress=progress, base=base, vocab=vocab)
 
 
 def load_graph_to_validate(
@@ -92,15 +90,18 @@ def validate_loaded_graph(
     engine: str = "oxigraph",
     progress: Progress | None = None,
     base: str = DEFAULT_BASE,
+    vocab: Sequence[Path | str] = (),
 ) -> ValidationReport:
-    """validate_graph's second half, over what load_graph_to_validate returned. The caller keeps
-    the store: `medkg validate` leaves it to the process's exit, as freeing 3.8M quads takes ~2 s."""
+    """validate_graph's second half, over what load_graph_to_validate returned (``vocab``: the
+    vocabulary files it loaded, named in the report). The caller keeps the store: `medkg validate`
+    leaves it to the process's exit, as freeing 3.8M quads takes ~2 s."""
     if engine == "pyshacl":
         report = _validate_files_with_pyshacl(store, files, load_shapes(shapes, base), base)
     else:
         report = validate_store(store, shapes=load_shapes(shapes, base), engine=engine, progress=progress)
     report.results = with_suggestions(store, report.results)
     report.files = [str(f) for f in files]
+    report.vocabularies = [str(v) for v in vocab]
     report.base = base
     report.locations = _locations(store, report, files, base)
     return report
